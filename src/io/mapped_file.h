@@ -1,0 +1,26 @@
+/* mapped_file.h — read-only memory-mapped files and whole-file reads. */
+#ifndef FFAI_IO_MAPPED_FILE_H
+#define FFAI_IO_MAPPED_FILE_H
+
+#include <stddef.h>
+
+#include "ffai/status.h"
+
+typedef struct {
+    const unsigned char *data; /* the file's bytes (NULL when size is 0) */
+    size_t size;
+    char *path;                /* owned copy of the path */
+} mapped_file;
+
+/* Maps path read-only. On success *mf owns the mapping; release with mf_close. */
+ffai_status mf_open(const char *path, mapped_file *mf, ffai_error *err);
+void mf_close(mapped_file *mf);
+
+/* Reads a whole file into a NUL-terminated malloc'd buffer (caller frees). */
+ffai_status io_read_file(const char *path, char **out, size_t *len, ffai_error *err);
+
+/* 1 if path is an existing directory / regular file, else 0. */
+int io_is_dir(const char *path);
+int io_is_file(const char *path);
+
+#endif

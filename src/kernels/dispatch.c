@@ -1,0 +1,89 @@
+/* dispatch.c — CPU feature detection and the threaded matmul driver. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/kernels.h"
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+extern const kernel_set kernels_avx512;
+extern const kernel_set kernels_avx2;
+#endif
+
+static cpu_features g_cpu;
+static int g_cpu_done;
+
+const cpu_features *cpu_detect(void) {
+    if (g_cpu_done) return &g_cpu;
+#if defined(__x86_64__)
+    unsigned a, b, c, d;
+    if (__get_cpuid(1, &a, &b, &c, &d)) {
+        g_cpu.fma = (c >> 12) & 1;
+        g_cpu.f16c = (c >> 29) & 1;
+        bool osxsave = (c >> 27) & 1;
+        unsigned long long xcr0 = 0;
+        if (osxsave) {
+            unsigned lo, hi;
+            __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+            xcr0 = ((unsigned long long)hi << 32) | lo;
+        }
+        bool ymm = (xcr0 & 6) == 6, zmm = (xcr0 & 0xe6) == 0xe6;
+        if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
+            g_cpu.avx2 = ymm && ((b >> 5) & 1);
+            g_cpu.avx512f = zmm && ((b >> 16) & 1);
+            g_cpu.avx512bw = zmm && ((b >> 30) & 1);
+            g_cpu.avx512vl = zmm && ((b >> 31) & 1);
+            g_cpu.avx512vnni = zmm && ((c >> 11) & 1);
+        }
+        if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) g_cpu.avx512bf16 = zmm && ((a >> 5) & 1);
+        if (!ymm) g_cpu.fma = g_cpu.f16c = false;
+    }
+#elif defined(__aarch64__)
+    g_cpu.neon = true;
+#endif
+    g_cpu_done = 1;
+    return &g_cpu;
+}
+
+int kernels_available(const kernel_set **out, int max) {
+    const cpu_features *f = cpu_detect();
+    int n = 0;
+    (void)f;
+#if defined(__x86_64__)
+    if (n < max && f->avx512f && f->avx512bw && f->avx512vl) out[n++] = &kernels_avx512;
+    if (n < max && f->avx2 && f->fma && f->f16c) out[n++] = &kernels_avx2;
+#endif
+    if (n < max) out[n++] = &kernels_generic;
+    return n;
+}
+
+const kernel_set *kernels_best(void) {
+    const char *force = getenv("FFAI_KERNELS");
+    const kernel_set *all[4];
+    int n = kernels_available(all, 4);
+    if (force && *force)
+        for (int i = 0; i < n; i++)
+            if (strcmp(all[i]->name, force) == 0) return all[i];
+    return all[0];
+}
+
+typedef struct {
+    kernel_ctx *kc;
+    const wmat *W;
+    const float *x;
+    float *y;
+    int T, ldx, ldy;
+} mm_job;
+
+static void mm_worker(void *p, int tid, int nt) {
+    mm_job *j = p;
+    int r0, r1;
+    tp_split(j->W->rows, 16, tid, nt, &r0, &r1);
+    if (r0 < r1)
+        j->kc->ks->mm_rows(j->W, j->x, j->T, j->ldx, j->y, j->ldy, r0, r1, j->kc->scratch + (size_t)tid * j->kc->scratch_per_thread);
+}
+
+void k_matmul(kernel_ctx *kc, const wmat *W, const float *x, int T, int ldx, float *y, int ldy) {
+    mm_job j = {kc, W, x, y, T, ldx, ldy};
+    tp_run(kc->tp, mm_worker, &j);
+}

@@ -1,0 +1,67 @@
+/* kernels.h — the compute kernels the forward pass calls, with a generic C
+ * reference for each and ISA-specific variants chosen at run time (cpuid). */
+#ifndef FFAI_KERNELS_KERNELS_H
+#define FFAI_KERNELS_KERNELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kernels/threadpool.h"
+#include "kernels/wmat.h"
+
+/* Per-row-range matmul: y[t][r] = sum_c W[r][c] * x[t][c] for r in [r0, r1).
+ * x (T, ldx) row-major, y (T, ldy). `scratch` holds at least KERNEL_SCRATCH(cols) floats. */
+typedef void (*mm_rows_fn)(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch);
+#define MM_TILE_ROWS 4
+#define KERNEL_SCRATCH(cols) ((size_t)MM_TILE_ROWS * (size_t)(cols) + 64)
+
+/* dot(a, b) over n floats. */
+typedef float (*dot_fn)(const float *a, const float *b, int n);
+/* y += a * x over n floats. */
+typedef void (*axpy_fn)(float *y, float a, const float *x, int n);
+
+typedef struct {
+    const char *name;   /* "avx512", "avx2", "generic" */
+    mm_rows_fn mm_rows;
+    dot_fn dot;
+    axpy_fn axpy;
+} kernel_set;
+
+/* Generic reference kernels (always available). */
+extern const kernel_set kernels_generic;
+
+/* The best set this CPU supports (decided once; FFAI_KERNELS=generic forces the reference). */
+const kernel_set *kernels_best(void);
+/* Every set this CPU supports, best first; returns the count (for tests). */
+int kernels_available(const kernel_set **out, int max);
+
+/* CPU feature flags detected at run time. */
+typedef struct {
+    bool avx2, fma, f16c, avx512f, avx512bw, avx512vl, avx512bf16, avx512vnni, neon;
+} cpu_features;
+const cpu_features *cpu_detect(void);
+
+/* Workspace for the threaded kernels: a pool and per-thread scratch. */
+typedef struct {
+    tpool *tp;
+    const kernel_set *ks;
+    float *scratch;      /* nthreads * scratch_per_thread */
+    size_t scratch_per_thread;
+} kernel_ctx;
+
+/* Threaded matmul over all rows: y (T, ldy) = x (T, ldx) @ W^T. */
+void k_matmul(kernel_ctx *kc, const wmat *W, const float *x, int T, int ldx, float *y, int ldy);
+
+/* Row-wise ops (single-threaded; cheap next to the matmuls). */
+/* RMSNorm: out = x / sqrt(mean(x^2) + eps) * w   (x, w, out: (n,)); w NULL = no scale */
+void k_rmsnorm(float *out, const float *x, const float *w, int n, float eps);
+/* softmax in place over n */
+void k_softmax(float *x, int n);
+/* out = act(gate) * up, over n */
+void k_silu_mul(float *gate, const float *up, int n);
+void k_gelu_tanh_mul(float *gate, const float *up, int n);
+void k_gelu_mul(float *gate, const float *up, int n);
+/* rotate-half RoPE on one head (hd,) with cos/sin tables (hd/2,) */
+void k_rope(float *x, const float *cos, const float *sin, int hd);
+
+#endif

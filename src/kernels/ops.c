@@ -1,0 +1,58 @@
+/* ops.c — row-wise reference ops: norms, activations, softmax, RoPE. */
+#include <math.h>
+
+#include "kernels/kernels.h"
+
+void k_rmsnorm(float *out, const float *x, const float *w, int n, float eps) {
+    /* like HF: mean of squares in float32 (we accumulate in double, then round) */
+    double ss = 0.0;
+    for (int i = 0; i < n; i++) ss += (double)x[i] * x[i];
+    float scale = (float)(1.0 / sqrt(ss / n + (double)eps));
+    if (w)
+        for (int i = 0; i < n; i++) out[i] = x[i] * scale * w[i];
+    else
+        for (int i = 0; i < n; i++) out[i] = x[i] * scale;
+}
+
+void k_softmax(float *x, int n) {
+    float m = -INFINITY;
+    for (int i = 0; i < n; i++) m = x[i] > m ? x[i] : m;
+    double s = 0.0;
+    for (int i = 0; i < n; i++) {
+        x[i] = expf(x[i] - m);
+        s += x[i];
+    }
+    float inv = (float)(1.0 / s);
+    for (int i = 0; i < n; i++) x[i] *= inv;
+}
+
+void k_silu_mul(float *gate, const float *up, int n) {
+    for (int i = 0; i < n; i++) {
+        float g = gate[i];
+        gate[i] = g / (1.0f + expf(-g)) * up[i];
+    }
+}
+
+void k_gelu_tanh_mul(float *gate, const float *up, int n) {
+    const float c = 0.7978845608028654f; /* sqrt(2/pi) */
+    for (int i = 0; i < n; i++) {
+        float g = gate[i];
+        gate[i] = 0.5f * g * (1.0f + tanhf(c * (g + 0.044715f * g * g * g))) * up[i];
+    }
+}
+
+void k_gelu_mul(float *gate, const float *up, int n) {
+    for (int i = 0; i < n; i++) {
+        float g = gate[i];
+        gate[i] = 0.5f * g * (1.0f + erff(g * 0.7071067811865476f)) * up[i];
+    }
+}
+
+void k_rope(float *x, const float *cos, const float *sin, int hd) {
+    int h = hd / 2;
+    for (int i = 0; i < h; i++) {
+        float a = x[i], b = x[i + h];
+        x[i] = a * cos[i] - b * sin[i];
+        x[i + h] = b * cos[i] + a * sin[i];
+    }
+}

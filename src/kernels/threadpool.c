@@ -1,0 +1,129 @@
+/* threadpool.c — persistent workers: spin-then-futex wake, atomic completion count. */
+#define _GNU_SOURCE
+#include "kernels/threadpool.h"
+
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define SPIN_ITERS 20000
+
+struct tpool {
+    int n;
+    pthread_t *threads;
+    _Atomic unsigned gen;     /* bumped once per job */
+    _Atomic int pending;      /* workers still running the current job */
+    _Atomic int stop;
+    tp_fn fn;
+    void *ctx;
+};
+
+typedef struct {
+    tpool *tp;
+    int tid;
+} worker_arg;
+
+static void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static void futex_wait(_Atomic unsigned *addr, unsigned val) {
+    syscall(SYS_futex, (unsigned *)addr, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
+}
+
+static void futex_wake_all(_Atomic unsigned *addr) {
+    syscall(SYS_futex, (unsigned *)addr, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+static void *worker_main(void *p) {
+    worker_arg *a = p;
+    tpool *tp = a->tp;
+    int tid = a->tid;
+    free(a);
+    unsigned seen = 0;
+    for (;;) {
+        unsigned g;
+        int spins = 0;
+        while ((g = atomic_load_explicit(&tp->gen, memory_order_acquire)) == seen) {
+            if (++spins < SPIN_ITERS) cpu_relax();
+            else futex_wait(&tp->gen, seen);
+        }
+        seen = g;
+        if (atomic_load(&tp->stop)) break;
+        tp->fn(tp->ctx, tid, tp->n);
+        atomic_fetch_sub_explicit(&tp->pending, 1, memory_order_release);
+    }
+    return NULL;
+}
+
+int tp_cpu_count(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+tpool *tp_create(int n) {
+    if (n <= 0) n = tp_cpu_count();
+    if (n > 256) n = 256;
+    tpool *tp = calloc(1, sizeof *tp);
+    if (!tp) return NULL;
+    tp->n = n;
+    tp->threads = calloc((size_t)n, sizeof *tp->threads);
+    if (!tp->threads) {
+        free(tp);
+        return NULL;
+    }
+    for (int i = 1; i < n; i++) {
+        worker_arg *a = malloc(sizeof *a);
+        if (!a || pthread_create(&tp->threads[i], NULL, worker_main, (a->tp = tp, a->tid = i, a)) != 0) {
+            free(a);
+            tp->n = i; /* shut down the ones started */
+            tp_free(tp);
+            return NULL;
+        }
+    }
+    return tp;
+}
+
+void tp_free(tpool *tp) {
+    if (!tp) return;
+    atomic_store(&tp->stop, 1);
+    atomic_fetch_add_explicit(&tp->gen, 1, memory_order_release);
+    futex_wake_all(&tp->gen);
+    for (int i = 1; i < tp->n; i++) pthread_join(tp->threads[i], NULL);
+    free(tp->threads);
+    free(tp);
+}
+
+int tp_size(const tpool *tp) { return tp ? tp->n : 1; }
+
+void tp_run(tpool *tp, tp_fn fn, void *ctx) {
+    if (!tp || tp->n == 1) {
+        fn(ctx, 0, 1);
+        return;
+    }
+    tp->fn = fn;
+    tp->ctx = ctx;
+    atomic_store_explicit(&tp->pending, tp->n - 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&tp->gen, 1, memory_order_release);
+    futex_wake_all(&tp->gen);
+    fn(ctx, 0, tp->n);
+    while (atomic_load_explicit(&tp->pending, memory_order_acquire) > 0) cpu_relax();
+}
+
+void tp_split(int n, int align, int tid, int nthreads, int *begin, int *end) {
+    if (align < 1) align = 1;
+    int units = (n + align - 1) / align;
+    int per = units / nthreads, extra = units % nthreads;
+    int ub = tid * per + (tid < extra ? tid : extra);
+    int ue = ub + per + (tid < extra ? 1 : 0);
+    *begin = ub * align < n ? ub * align : n;
+    *end = ue * align < n ? ue * align : n;
+}

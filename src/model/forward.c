@@ -1,0 +1,155 @@
+/* forward.c — the decoder forward pass shared by every architecture:
+ * embed -> [norm -> attention -> (norm) -> residual -> norm -> MLP -> (norm) -> residual] x L
+ * -> final norm -> lm head. Per-arch differences come from arch flags. */
+#include <math.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "model/model_internal.h"
+
+/* ---- attention: one task per (token, head); softmax over the causal window ---- */
+typedef struct {
+    ffai_context *c;
+    int layer, n, pos0;
+} attn_job;
+
+static void attn_worker(void *p, int tid, int nt) {
+    attn_job *j = p;
+    ffai_context *c = j->c;
+    const ffai_model *m = c->m;
+    const model_config *cfg = &m->cfg;
+    const kernel_set *ks = m->kc.ks;
+    int nh = cfg->n_heads, nkv = cfg->n_kv_heads, hd = cfg->head_dim, group = nh / nkv;
+    int kvw = nkv * hd;
+    const float *K = c->k_cache[j->layer], *V = c->v_cache[j->layer];
+    float *scores = c->scores + (size_t)tid * c->n_ctx;
+    float scale = cfg->query_pre_attn_scalar > 0 ? (float)(1.0 / sqrt(cfg->query_pre_attn_scalar)) : (float)(1.0 / sqrt((double)hd));
+    float cap = (float)cfg->attn_logit_softcap;
+    int win = m->layers[j->layer].sliding ? cfg->sliding_window : 0;
+    int tasks = j->n * nh, b, e;
+    tp_split(tasks, 1, tid, nt, &b, &e);
+    for (int task = b; task < e; task++) {
+        int t = task / nh, h = task % nh, kh = h / group;
+        int qpos = j->pos0 + t;
+        int lo = win > 0 && qpos - win + 1 > 0 ? qpos - win + 1 : 0;
+        const float *q = c->q + (size_t)t * nh * hd + (size_t)h * hd;
+        float mx = -INFINITY;
+        for (int s = lo; s <= qpos; s++) {
+            float d = ks->dot(q, K + (size_t)s * kvw + (size_t)kh * hd, hd) * scale;
+            if (cap > 0) d = cap * tanhf(d / cap);
+            scores[s] = d;
+            mx = d > mx ? d : mx;
+        }
+        double sum = 0.0;
+        for (int s = lo; s <= qpos; s++) {
+            scores[s] = expf(scores[s] - mx);
+            sum += scores[s];
+        }
+        float inv = (float)(1.0 / sum);
+        float *out = c->att + (size_t)t * nh * hd + (size_t)h * hd;
+        memset(out, 0, (size_t)hd * sizeof *out);
+        for (int s = lo; s <= qpos; s++) ks->axpy(out, scores[s] * inv, V + (size_t)s * kvw + (size_t)kh * hd, hd);
+    }
+}
+
+static void add_bias(float *y, const float *b, int n, int width, int ld) {
+    if (!b) return;
+    for (int t = 0; t < n; t++)
+        for (int i = 0; i < width; i++) y[(size_t)t * ld + i] += b[i];
+}
+
+static void norm_rows(float *out, const float *x, const float *w, int n, int width, float eps) {
+    for (int t = 0; t < n; t++) k_rmsnorm(out + (size_t)t * width, x + (size_t)t * width, w, width, eps);
+}
+
+void forward_batch(ffai_context *c, const int32_t *ids, int n) {
+    ffai_model *m = c->m;
+    const model_config *cfg = &m->cfg;
+    kernel_ctx *kc = &m->kc;
+    unsigned fl = m->arch->flags;
+    int H = cfg->hidden_size, hd = cfg->head_dim, nh = cfg->n_heads, nkvh = cfg->n_kv_heads;
+    int nq = nh * hd, nkv = nkvh * hd, I = cfg->intermediate_size, half = hd / 2;
+    float eps = (float)cfg->rms_eps;
+    int pos0 = c->pos;
+    double t0 = clock_now(), t1;
+#define LAP(field) (t1 = clock_now(), c->times.field += t1 - t0, t0 = t1)
+
+    for (int t = 0; t < n; t++) {
+        float *xt = c->x + (size_t)t * H;
+        wmat_row_f32(&m->embed, ids[t], xt);
+        if (m->embed_scale != 1.0f)
+            for (int i = 0; i < H; i++) xt[i] *= m->embed_scale;
+    }
+    LAP(other);
+    for (int l = 0; l < cfg->n_layers; l++) {
+        const layer_weights *L = &m->layers[l];
+        norm_rows(c->xn, c->x, L->attn_norm, n, H, eps);
+        LAP(norm);
+        k_matmul(kc, &L->wq, c->xn, n, H, c->q, nq);
+        k_matmul(kc, &L->wk, c->xn, n, H, c->k, nkv);
+        k_matmul(kc, &L->wv, c->xn, n, H, c->v, nkv);
+        LAP(matmul);
+        add_bias(c->q, L->bq, n, nq, nq);
+        add_bias(c->k, L->bk, n, nkv, nkv);
+        add_bias(c->v, L->bv, n, nkv, nkv);
+        if (fl & ARCH_QK_NORM) {
+            for (int t = 0; t < n * nh; t++) k_rmsnorm(c->q + (size_t)t * hd, c->q + (size_t)t * hd, L->q_norm, hd, eps);
+            for (int t = 0; t < n * nkvh; t++) k_rmsnorm(c->k + (size_t)t * hd, c->k + (size_t)t * hd, L->k_norm, hd, eps);
+        }
+        LAP(norm);
+        const float *rc = L->sliding ? c->rope_lcos : c->rope_cos, *rs = L->sliding ? c->rope_lsin : c->rope_sin;
+        for (int t = 0; t < n; t++) {
+            const float *cs = rc + (size_t)(pos0 + t) * half, *sn = rs + (size_t)(pos0 + t) * half;
+            for (int h = 0; h < nh; h++) k_rope(c->q + (size_t)t * nq + (size_t)h * hd, cs, sn, hd);
+            for (int h = 0; h < nkvh; h++) k_rope(c->k + (size_t)t * nkv + (size_t)h * hd, cs, sn, hd);
+        }
+        memcpy(c->k_cache[l] + (size_t)pos0 * nkv, c->k, (size_t)n * nkv * sizeof(float));
+        memcpy(c->v_cache[l] + (size_t)pos0 * nkv, c->v, (size_t)n * nkv * sizeof(float));
+        LAP(rope);
+        attn_job aj = {c, l, n, pos0};
+        tp_run(kc->tp, attn_worker, &aj);
+        LAP(attention);
+        k_matmul(kc, &L->wo, c->att, n, nq, c->tmp, H);
+        LAP(matmul);
+        add_bias(c->tmp, L->bo, n, H, H);
+        if (L->post_attn_norm) norm_rows(c->tmp, c->tmp, L->post_attn_norm, n, H, eps);
+        for (size_t i = 0; i < (size_t)n * H; i++) c->x[i] += c->tmp[i];
+        norm_rows(c->xn, c->x, L->ffn_norm, n, H, eps);
+        LAP(norm);
+        k_matmul(kc, &L->w_gate, c->xn, n, H, c->gate, I);
+        k_matmul(kc, &L->w_up, c->xn, n, H, c->up, I);
+        LAP(matmul);
+        add_bias(c->gate, L->b_gate, n, I, I);
+        add_bias(c->up, L->b_up, n, I, I);
+        switch (cfg->act) {
+        case ACT_SILU: k_silu_mul(c->gate, c->up, n * I); break;
+        case ACT_GELU_TANH: k_gelu_tanh_mul(c->gate, c->up, n * I); break;
+        case ACT_GELU: k_gelu_mul(c->gate, c->up, n * I); break;
+        }
+        LAP(other);
+        k_matmul(kc, &L->w_down, c->gate, n, I, c->tmp, H);
+        LAP(matmul);
+        add_bias(c->tmp, L->b_down, n, H, H);
+        if (L->post_ffn_norm) norm_rows(c->tmp, c->tmp, L->post_ffn_norm, n, H, eps);
+        for (size_t i = 0; i < (size_t)n * H; i++) c->x[i] += c->tmp[i];
+        LAP(norm);
+    }
+    norm_rows(c->hfin, c->x, m->final_norm, n, H, eps);
+    LAP(norm);
+    c->pos += n;
+#undef LAP
+}
+
+void forward_logits(ffai_context *c, int row0, int n, float *out) {
+    ffai_model *m = c->m;
+    int H = m->cfg.hidden_size, V = m->cfg.vocab_size;
+    double t0 = clock_now();
+    for (int r = 0; r < n; r += LOGIT_ROWS) {
+        int k = n - r < LOGIT_ROWS ? n - r : LOGIT_ROWS;
+        k_matmul(&m->kc, &m->lm_head, c->hfin + (size_t)(row0 + r) * H, k, H, out + (size_t)r * V, V);
+    }
+    float cap = (float)m->cfg.final_logit_softcap;
+    if (cap > 0)
+        for (size_t i = 0; i < (size_t)n * V; i++) out[i] = cap * tanhf(out[i] / cap);
+    c->times.matmul += clock_now() - t0;
+}
