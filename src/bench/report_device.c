@@ -7,7 +7,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "core/error.h"
 #include "ffai/report.h"
 
 ffai_status ffai_slugify(const char *in, char *out, size_t n) {
