@@ -17,6 +17,7 @@
 #include "ffai/chat.h"
 #include "ffai/generate.h"
 #include "ffai/bench.h"
+#include "ffai/prompt.h"
 #include "ffai/report.h"
 
 #endif

@@ -1,0 +1,28 @@
+/* common.h — helpers shared by the ffai subcommands: default model, loading
+ * a model with its tokenizer, printing one-line errors, id lists. */
+#ifndef FFAI_CLI_COMMON_H
+#define FFAI_CLI_COMMON_H
+
+#include <stdint.h>
+
+#include "ffai.h"
+
+/* The --model value to use: the argument, else $FFAI_MODEL, else the embedded model. */
+const char *cli_model_arg(const char *given);
+
+/* Prints "ffai <cmd>: <msg>" on stderr. */
+void cli_error(const char *cmd, const ffai_error *err);
+
+/* Loads model (and, if tok is non-NULL, its tokenizer from the same directory). */
+int cli_load(const char *cmd, const char *model, int threads, ffai_model **m, ffai_tokenizer **tok);
+
+/* Parses "1,2,3" into a malloc'd array. Returns the count, -1 on error (printed). */
+int cli_parse_ids(const char *cmd, const char *flag, const char *s, int32_t **out);
+
+/* Encodes text with tok (add_special as HF default = true). Returns count or -1 (printed). */
+int cli_encode(const char *cmd, const ffai_tokenizer *tok, const char *text, int add_special, int32_t **out);
+
+/* Stop ids: the model's generation-config eos ids plus the tokenizer's eos. */
+int cli_stop_ids(const ffai_model *m, const ffai_tokenizer *tok, int32_t *out, int max);
+
+#endif
