@@ -71,8 +71,10 @@ const ffai_model *ffai_context_model(const ffai_context *c);
 
 /* Per-operation time accumulated by a context (seconds). */
 typedef struct {
-    double matmul, attention, norm, rope, other;
+    double matmul, attention, norm, rope, sampling, other;
 } ffai_op_times;
+/* Adds sampler time to the context's sampling bucket (the generation loop calls it). */
+void ffai_context_add_sampling_time(ffai_context *c, double seconds);
 void ffai_context_op_times(const ffai_context *c, ffai_op_times *out);
 void ffai_context_op_times_reset(ffai_context *c);
 

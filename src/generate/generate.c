@@ -41,6 +41,7 @@ ffai_status ffai_generate(ffai_context *c, const int32_t *prompt, int n_prompt, 
         int32_t tok = ffai_sampler_sample(smp, work, hist, nh);
         double now = clock_now();
         samp += now - ts;
+        ffai_context_add_sampling_time(c, now - ts);
         if (gen == 0) t_first = now;
         int stop = 0;
         for (int i = 0; i < p->n_stop; i++) stop |= tok == p->stop_ids[i];
