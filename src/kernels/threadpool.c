@@ -16,7 +16,9 @@ struct tpool {
     int n;
     pthread_t *threads;
     _Atomic unsigned gen;     /* bumped once per job */
-    _Atomic int pending;      /* workers still running the current job */
+    _Atomic unsigned pending; /* workers still running the current job */
+    _Atomic int sleepers;     /* workers blocked in futex_wait on gen */
+    _Atomic int caller_waits; /* the caller is blocked in futex_wait on pending */
     _Atomic int stop;
     tp_fn fn;
     void *ctx;
@@ -53,13 +55,19 @@ static void *worker_main(void *p) {
         unsigned g;
         int spins = 0;
         while ((g = atomic_load_explicit(&tp->gen, memory_order_acquire)) == seen) {
-            if (++spins < SPIN_ITERS) cpu_relax();
-            else futex_wait(&tp->gen, seen);
+            if (++spins < SPIN_ITERS) {
+                cpu_relax();
+                continue;
+            }
+            atomic_fetch_add(&tp->sleepers, 1);
+            futex_wait(&tp->gen, seen);
+            atomic_fetch_sub(&tp->sleepers, 1);
         }
         seen = g;
         if (atomic_load(&tp->stop)) break;
         tp->fn(tp->ctx, tid, tp->n);
-        atomic_fetch_sub_explicit(&tp->pending, 1, memory_order_release);
+        if (atomic_fetch_sub_explicit(&tp->pending, 1, memory_order_acq_rel) == 1 && atomic_load(&tp->caller_waits))
+            futex_wake_all(&tp->pending);
     }
     return NULL;
 }
@@ -111,11 +119,24 @@ void tp_run(tpool *tp, tp_fn fn, void *ctx) {
     }
     tp->fn = fn;
     tp->ctx = ctx;
-    atomic_store_explicit(&tp->pending, tp->n - 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&tp->gen, 1, memory_order_release);
-    futex_wake_all(&tp->gen);
+    atomic_store_explicit(&tp->pending, (unsigned)(tp->n - 1), memory_order_relaxed);
+    atomic_fetch_add_explicit(&tp->gen, 1, memory_order_seq_cst);
+    if (atomic_load_explicit(&tp->sleepers, memory_order_seq_cst) > 0) futex_wake_all(&tp->gen);
     fn(ctx, 0, tp->n);
-    while (atomic_load_explicit(&tp->pending, memory_order_acquire) > 0) cpu_relax();
+    /* spin briefly, then sleep: with more runnable threads than cores a
+     * spinning caller would keep the last worker off the CPU */
+    int spins = 0;
+    unsigned left;
+    while ((left = atomic_load_explicit(&tp->pending, memory_order_acquire)) > 0) {
+        if (++spins < SPIN_ITERS) {
+            cpu_relax();
+            continue;
+        }
+        atomic_store(&tp->caller_waits, 1);
+        left = atomic_load_explicit(&tp->pending, memory_order_acquire);
+        if (left > 0) futex_wait(&tp->pending, left);
+        atomic_store(&tp->caller_waits, 0);
+    }
 }
 
 void tp_split(int n, int align, int tid, int nthreads, int *begin, int *end) {
