@@ -149,6 +149,7 @@ static bool lex_string(lexer *L, size_t *pos) {
         case 'r': o[k++] = '\r'; break;
         case 't': o[k++] = '\t'; break;
         case 'v': o[k++] = '\v'; break;
+        case 'N': return lfail(L, i - 1, "\\N{name} escapes are not supported");
         case 'x':
         case 'u':
         case 'U': {
