@@ -7,7 +7,7 @@
  * (jx_fail / jp_fail), so deep code never threads status codes; arenas make that leak-free.
  *
  * Not supported (no real chat template needs them so far): include/extends/import/block/with,
- * recursive loops, loop.changed, cycler/joiner, *args/**kwargs calls and macro varargs, the `%`
+ * recursive loops, loop.changed, cycler/joiner, star-args calls (*a, **kw) and macro varargs, the `%`
  * string operator, format specs in str.format, \N{...} escapes, non-ASCII identifiers, integers
  * beyond int64. Unknown filters/tests fail when evaluated (Jinja2 rejects them at compile time
  * outside if-blocks). upper/lower use simple one-to-one case mappings (no "ß" -> "SS").
