@@ -4,7 +4,14 @@
  * Memory: everything a template owns (tokens, AST, literal strings) lives in the template's
  * arena; everything one render creates lives in that render's arena, freed in one go.
  * Errors: parser and evaluator report failures by longjmp to the jmp_buf of their context
- * (jx_fail / jp_fail), so deep code never threads status codes; arenas make that leak-free. */
+ * (jx_fail / jp_fail), so deep code never threads status codes; arenas make that leak-free.
+ *
+ * Not supported (no real chat template needs them so far): include/extends/import/block/with,
+ * recursive loops, loop.changed, cycler/joiner, star-args calls (*a, **kw) and macro varargs, the `%`
+ * string operator, format specs in str.format, \N{...} escapes, non-ASCII identifiers, integers
+ * beyond int64. Unknown filters/tests fail when evaluated (Jinja2 rejects them at compile time
+ * outside if-blocks). upper/lower use simple one-to-one case mappings (no "ß" -> "SS").
+ * dict.items()/keys()/values() return lists, so tojson accepts them where Python would not. */
 #ifndef FFAI_CHAT_JINJA_H
 #define FFAI_CHAT_JINJA_H
 

@@ -222,7 +222,7 @@ static jv binop(jctx *c, int op, jv a, jv b) {
     jv_check_defined(c, b);
     if (numeric(a) && numeric(b)) {
         bool fl = a.t == JV_FLOAT || b.t == JV_FLOAT;
-        int64_t x = as_i(a), y = as_i(b), z;
+        int64_t x = fl ? 0 : as_i(a), y = fl ? 0 : as_i(b), z;
         double fx = as_f(a), fy = as_f(b);
         switch (op) {
         case OP_ADD:

@@ -246,6 +246,8 @@ static jv f_minmax(jctx *c, jv v, jargs *a, bool is_max) {
 static jv f_round(jctx *c, jv v, jargs *a) {
     jv p = arg_or(a, 0, "precision", jv_int(0));
     jv m = arg_str(c, a, 1, "method", "common");
+    if ((v.t == JV_INT || v.t == JV_BOOL) && m.u.s.n == 6 && !memcmp(m.u.s.p, "common", 6))
+        return v.t == JV_INT ? v : jv_int(v.u.b); /* Python round(int) stays an int */
     double x = v.t == JV_INT ? (double)v.u.i : v.t == JV_FLOAT ? v.u.f : v.t == JV_BOOL ? v.u.b : NAN;
     if (isnan(x) && v.t != JV_FLOAT) jx_fail(c, FFAI_ERR_TEMPLATE, "TypeError: round needs a number, not '%s'", jv_typename(&v));
     double scale = pow(10.0, (double)(p.t == JV_INT ? p.u.i : 0)), y = x * scale, r;

@@ -14,26 +14,27 @@ typedef struct {
     jtok *toks;
     size_t ntok, cap;
     /* incremental line/column tracking */
-    size_t lc_off, lc_linestart;
-    int lc_line;
+    size_t lc_off;
+    int lc_line, lc_col; /* column in code points, 1-based */
     ffai_error *err;
     bool failed;
 } lexer;
 
 static void linecol(lexer *L, size_t off, int *line, int *col) {
-    if (off < L->lc_off) { /* restart (rare) */
+    if (off < L->lc_off) { /* restart (rare: errors reported behind the scan position) */
         L->lc_off = 0;
         L->lc_line = 1;
-        L->lc_linestart = 0;
+        L->lc_col = 1;
     }
-    for (size_t i = L->lc_off; i < off && i < L->n; i++)
+    for (size_t i = L->lc_off; i < off && i < L->n; i++) {
         if (L->s[i] == '\n') {
             L->lc_line++;
-            L->lc_linestart = i + 1;
-        }
+            L->lc_col = 1;
+        } else if (((unsigned char)L->s[i] & 0xC0) != 0x80) L->lc_col++;
+    }
     L->lc_off = off;
     *line = L->lc_line;
-    *col = (int)ju_cplen(L->s + L->lc_linestart, off - L->lc_linestart) + 1;
+    *col = L->lc_col;
 }
 
 static bool lfail(lexer *L, size_t off, const char *msg) {
@@ -148,6 +149,7 @@ static bool lex_string(lexer *L, size_t *pos) {
         case 'r': o[k++] = '\r'; break;
         case 't': o[k++] = '\t'; break;
         case 'v': o[k++] = '\v'; break;
+        case 'N': return lfail(L, i - 1, "\\N{name} escapes are not supported");
         case 'x':
         case 'u':
         case 'U': {
@@ -381,7 +383,7 @@ jtok *jl_tokenize(jarena *a, const char *src, size_t len, size_t *ntok, ffai_err
         } else s[n++] = src[i];
     }
     if (n && s[n - 1] == '\n') n--;
-    lexer L = {.a = a, .s = s, .n = n, .lc_line = 1, .err = err};
+    lexer L = {.a = a, .s = s, .n = n, .lc_line = 1, .lc_col = 1, .err = err};
     size_t pos = 0;
     bool line_starting = true;
     while (pos < n && !L.failed) {

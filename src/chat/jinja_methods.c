@@ -213,11 +213,11 @@ static jv m_split_impl(jctx *c, jv self, jargs *a, bool right) {
         } else if (!right) {
             for (size_t k = 0; k < (size_t)maxsplit; k++) jl_push(c, words, jv_strn(p + spans[2 * k], spans[2 * k + 1] - spans[2 * k]));
             size_t st = spans[2 * maxsplit];
-            jl_push(c, words, jm_strip(c, jv_strn(p + st, n - st), jv_none(), 'r'));
+            jl_push(c, words, jv_strn(p + st, n - st)); /* the remainder keeps its trailing space */
         } else {
             size_t first = ns - (size_t)maxsplit;
             size_t en = spans[2 * (first - 1) + 1];
-            jl_push(c, words, jm_strip(c, jv_strn(p, en), jv_none(), 'l'));
+            jl_push(c, words, jv_strn(p, en)); /* the remainder keeps its leading space */
             for (size_t k = first; k < ns; k++) jl_push(c, words, jv_strn(p + spans[2 * k], spans[2 * k + 1] - spans[2 * k]));
         }
         out.u.l = words;

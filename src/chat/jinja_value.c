@@ -242,7 +242,9 @@ const char *jv_typename(const jv *v) {
 }
 
 void jv_check_defined(jctx *c, jv v) {
-    if (v.t == JV_UNDEF) jx_fail(c, FFAI_ERR_TEMPLATE, "UndefinedError: %.*s", (int)v.u.s.n, v.u.s.p);
+    if (v.t != JV_UNDEF) return;
+    bool security = v.u.s.n > 14 && !memcmp(v.u.s.p, "SecurityError:", 14);
+    jx_fail(c, FFAI_ERR_TEMPLATE, "%s%.*s", security ? "" : "UndefinedError: ", (int)v.u.s.n, v.u.s.p);
 }
 
 bool jv_truthy(jctx *c, jv v) {
