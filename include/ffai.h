@@ -19,5 +19,6 @@
 #include "ffai/bench.h"
 #include "ffai/prompt.h"
 #include "ffai/report.h"
+#include "ffai/sysinfo.h"
 
 #endif

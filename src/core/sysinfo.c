@@ -1,0 +1,93 @@
+/* sysinfo.c — CPU description, features, RAM and a read-bandwidth probe. */
+#include "ffai/sysinfo.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/mem.h"
+#include "kernels/kernels.h"
+
+#define BW_BYTES ((size_t)1 << 30)
+
+typedef struct {
+    const uint64_t *buf;
+    size_t n; /* uint64 words */
+    uint64_t sink[64];
+} bw_job;
+
+static void bw_worker(void *p, int tid, int nt) {
+    bw_job *j = p;
+    int b, e;
+    tp_split((int)(j->n / 4096), 1, tid, nt, &b, &e);
+    typedef uint64_t v2 __attribute__((vector_size(16)));
+    const v2 *s = (const v2 *)(j->buf + (size_t)b * 4096), *end = (const v2 *)(j->buf + (size_t)e * 4096);
+    v2 a0 = {0, 0}, a1 = a0, a2 = a0, a3 = a0;
+    for (; s < end; s += 4) { /* one 64-byte line per step, four independent chains */
+        a0 ^= s[0], a1 ^= s[1], a2 ^= s[2], a3 ^= s[3];
+    }
+    v2 r = a0 ^ a1 ^ a2 ^ a3;
+    j->sink[tid & 63] = r[0] ^ r[1];
+}
+
+ffai_status ffai_sysinfo_get(ffai_sysinfo *info, int measure, int threads, ffai_error *err) {
+    memset(info, 0, sizeof *info);
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[512];
+    while (f && fgets(line, sizeof line, f)) {
+        if (strncmp(line, "model name", 10) == 0) {
+            char *c = strchr(line, ':');
+            if (c) {
+                c++;
+                while (*c == ' ' || *c == '\t') c++;
+                c[strcspn(c, "\n")] = '\0';
+                snprintf(info->cpu, sizeof info->cpu, "%s", c);
+                break;
+            }
+        }
+    }
+    if (f) fclose(f);
+    if (!info->cpu[0]) snprintf(info->cpu, sizeof info->cpu, "unknown");
+    const cpu_features *cf = cpu_detect();
+    struct {
+        bool on;
+        const char *name;
+    } feats[] = {{cf->avx2, "avx2"},         {cf->fma, "fma"},           {cf->f16c, "f16c"},
+                 {cf->avx512f, "avx512f"},   {cf->avx512bw, "avx512bw"}, {cf->avx512vl, "avx512vl"},
+                 {cf->avx512bf16, "avx512bf16"}, {cf->avx512vnni, "avx512vnni"}, {cf->neon, "neon"}};
+    size_t l = 0;
+    for (size_t i = 0; i < sizeof feats / sizeof feats[0]; i++)
+        if (feats[i].on && l + strlen(feats[i].name) + 2 < sizeof info->features)
+            l += (size_t)snprintf(info->features + l, sizeof info->features - l, "%s%s", l ? " " : "", feats[i].name);
+    info->kernels = kernels_best()->name;
+    info->cores = tp_cpu_count();
+    long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGE_SIZE);
+    info->ram_bytes = pages > 0 && psz > 0 ? (long long)pages * psz : 0;
+    if (!measure) return FFAI_OK;
+    tpool *tp = tp_create(threads);
+    uint64_t *buf = aligned_alloc(64, BW_BYTES);
+    if (!tp || !buf) {
+        tp_free(tp);
+        free(buf);
+        return ffai_fail(err, FFAI_ERR_NOMEM, "cannot allocate the 1 GiB bandwidth buffer");
+    }
+    for (size_t i = 0; i < BW_BYTES / 8; i++) buf[i] = i * 0x9e3779b97f4a7c15ull;
+    bw_job j = {.buf = buf, .n = BW_BYTES / 8};
+    double best = 0;
+    for (int pass = 0; pass < 5; pass++) {
+        double t0 = clock_now();
+        tp_run(tp, bw_worker, &j);
+        double dt = clock_now() - t0;
+        double gbps = (double)BW_BYTES / dt / 1e9;
+        if (gbps > best) best = gbps;
+    }
+    info->read_gbps = best;
+    info->threads = tp_size(tp);
+    tp_free(tp);
+    free(buf);
+    return FFAI_OK;
+}
