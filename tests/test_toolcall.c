@@ -376,6 +376,9 @@ static const validate_case VALIDATE_CASES[] = {
     {"[{\"name\": \"x\", \"parameters\": {\"type\": \"object\", \"required\": [\"a\"]}}]", "x", "{}", FFAI_TC_SCHEMA,
      "missing required argument 'a'"},
     {"[{\"type\": \"function\", \"function\": {\"name\": \"x\"}}]", "x", "{\"any\":1}", FFAI_TC_VALID, ""},
+    {"[{\"type\": \"function\", \"name\": \"x\", \"parameters\": {\"required\": [\"a\"]}}]", "x", "{\"a\":1}", FFAI_TC_VALID, ""},
+    {"[{\"type\": \"tool\", \"name\": \"x\"}]", "x", "{}", FFAI_TC_BAD_TOOLS, "tools[0]: \"type\" should be \"function\""},
+    {"[{\"function\": \"x\"}]", "x", "{}", FFAI_TC_BAD_TOOLS, "tools[0]: missing \"function\" object"},
 };
 
 static void test_validate(void) {
@@ -449,7 +452,7 @@ static void test_judge(void) {
     CHECK(ffai_tool_call_judge(SHELL("{\"command\": \"date\", \"timeout\": 30}"), TOOLS, &timeout, prefix, sizeof prefix) == 1, "%s", prefix);
     /* a broken tool list is reported, not a crash */
     CHECK(ffai_tool_call_judge(book, "[{\"type\": \"function\"}]", NULL, prefix, sizeof prefix) == 0 &&
-              !strcmp(prefix, "FAIL(bad tools: tools[0]: missing \"function\" object): "),
+              !strcmp(prefix, "FAIL(bad tools: tools[0]: missing \"name\"): "),
           "%s", prefix);
     /* a tiny prefix buffer is cut, still terminated */
     char small[8];

@@ -53,7 +53,7 @@ typedef enum {
 } ffai_tc_verdict;
 
 /* Checks call against tools_json, the HF `tools` list: [{"type":"function","function":{"name",
- * "description", "parameters": JSON schema}}, …] (a bare {"name","parameters"} entry is accepted).
+ * "description", "parameters": JSON schema}}, …] (a flat {"name","parameters"} entry is accepted too).
  * The schema subset checked: type (string|integer|number|boolean|object|array|null, or a list of
  * them; 3.0 counts as integer), enum, const, properties, required, additionalProperties, items,
  * anyOf/oneOf/allOf, recursively; other keywords are ignored. reason (optional) gets e.g.
@@ -77,7 +77,8 @@ typedef struct {
  * (not a tool, or not expect->tool), "FAIL(bad tools: REASON): " (tools_json malformed),
  * "FAIL(schema: REASON): ", "FAIL(wrong ARG: VALUE): " (e.g. "FAIL(wrong command: ls): ";
  * VALUE "(missing)" when absent), else "PASS: ". Names and values are cut to one line of at most
- * 60 bytes. expect may be NULL. Returns 1 for PASS, 0 for FAIL. */
+ * 60 bytes and reasons to 120, so 256 bytes of prefix always suffice. expect may be NULL.
+ * Returns 1 for PASS, 0 for FAIL. */
 int ffai_tool_call_judge(const char *output_text, const char *tools_json, const ffai_tc_expect *expect, char *prefix,
                          size_t prefix_len);
 

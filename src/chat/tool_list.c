@@ -33,11 +33,10 @@ int tlist_check(const json_t *tools, int strict, char *msg, size_t msg_len) {
         if (!json_is_object(entry)) return fail(msg, msg_len, "tools[%zu]: expected an object", i);
         const json_t *type = json_object_get(entry, "type");
         const json_t *wrapped = json_object_get(entry, "function");
-        if (strict || type || wrapped) {
-            if (!json_is_string(type) || strcmp(json_string_value(type), "function"))
-                return fail(msg, msg_len, "tools[%zu]: \"type\" should be \"function\"", i);
-            if (!json_is_object(wrapped)) return fail(msg, msg_len, "tools[%zu]: missing \"function\" object", i);
-        }
+        if ((strict || type) && (!json_is_string(type) || strcmp(json_string_value(type), "function")))
+            return fail(msg, msg_len, "tools[%zu]: \"type\" should be \"function\"", i);
+        if ((strict || wrapped) && !json_is_object(wrapped))
+            return fail(msg, msg_len, "tools[%zu]: missing \"function\" object", i);
         const char *where = wrapped ? ".function" : "";
         const json_t *fn = entry_function(entry);
         const json_t *name = json_object_get(fn, "name");

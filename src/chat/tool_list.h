@@ -7,8 +7,8 @@
 
 /* Returns 1 when tools is a non-empty JSON array of {"type":"function","function":{"name": string,
  * "description"?: string, "parameters"?: schema}} with well-formed schemas, else 0 with msg such as
- * "tools[0].function: missing \"name\"". With strict == 0, bare {"name", "parameters"} entries are
- * accepted too (as some callers pass them). msg may be NULL. */
+ * "tools[0].function: missing \"name\"". With strict == 0, flat {"name", "parameters"} entries
+ * (optionally with "type": "function") are accepted too. msg may be NULL. */
 int tlist_check(const json_t *tools, int strict, char *msg, size_t msg_len);
 
 /* The function object ({"name", "parameters", …}) of the tool called name, or NULL. */
