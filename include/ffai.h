@@ -20,5 +20,6 @@
 #include "ffai/prompt.h"
 #include "ffai/report.h"
 #include "ffai/sysinfo.h"
+#include "ffai/toolcall.h"
 
 #endif
