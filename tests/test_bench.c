@@ -90,6 +90,18 @@ int main(void) {
             ffai_row_free_fields(r);
         }
         free(rows);
+        /* tool-calling: the default case through the real Qwen3 template; greedy
+         * decoding matches HF's (test_golden), whose answer calls `date` */
+        ffai_bench_options_default(&o);
+        o.data_dir = data;
+        CHECK(ffai_bench_run(b, "tool-calling", &o, &rows, &n, &err) == FFAI_OK && n == 1, "%s", err.msg);
+        if (n == 1) {
+            const ffai_extra *pass = extra(&rows[0], "pass");
+            printf("tool-calling preview: %.80s\n", rows[0].output_preview ? rows[0].output_preview : "");
+            CHECK(pass && pass->b && strncmp(rows[0].output_preview, "PASS: ", 6) == 0, "tool-calling default case");
+            ffai_row_free_fields(&rows[0]);
+        }
+        free(rows);
         ffai_bench_close(b);
     }
 

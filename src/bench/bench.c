@@ -20,7 +20,7 @@ static const struct {
     {"wikitext2", bench_method_wikitext2, NULL},
     {"niah", NULL, "needs the niah method (needle placement over the bundled filler)"},
     {"multi-turn", NULL, "needs the multi-turn method (conversation session with KV-cache reuse)"},
-    {"tool-calling", NULL, "needs the tool-calling method (tool-call parsing and schema validation)"},
+    {"tool-calling", bench_method_toolcall, NULL},
     {"ngram-spot", NULL, "needs prompt-lookup speculative decoding (n-gram drafts verified in one batch)"},
     {"ngram-sweep", NULL, "needs prompt-lookup speculative decoding (n-gram drafts verified in one batch)"},
     {"ngram-sweep-summary", NULL, "needs prompt-lookup speculative decoding (n-gram drafts verified in one batch)"},

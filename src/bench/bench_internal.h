@@ -65,6 +65,7 @@ void bench_progress(const ffai_bench_options *o, const char *fmt, ...) __attribu
 /* Methods. */
 ffai_status bench_method_simple(ffai_bench *b, const ffai_bench_options *o, ffai_bench_row **rows, int *n, ffai_error *err);
 ffai_status bench_method_summarization(ffai_bench *b, const ffai_bench_options *o, ffai_bench_row **rows, int *n, ffai_error *err);
+ffai_status bench_method_toolcall(ffai_bench *b, const ffai_bench_options *o, ffai_bench_row **rows, int *n, ffai_error *err);
 ffai_status bench_method_wikitext2(ffai_bench *b, const ffai_bench_options *o, ffai_bench_row **rows, int *n, ffai_error *err);
 
 #endif
