@@ -181,6 +181,10 @@ int cmd_bench(int argc, char **argv) {
             bench_fail(methods[i], err.msg);
             ret = 1;
         }
+        if (n == 0) {
+            free(rows);
+            continue;
+        }
         ffai_bench_row *g = realloc(all, sizeof *all * (size_t)(n_all + n));
         if (!g) {
             for (int k = 0; k < n; k++) ffai_row_free_fields(&rows[k]);
