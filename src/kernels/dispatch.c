@@ -78,7 +78,7 @@ typedef struct {
 static void mm_worker(void *p, int tid, int nt) {
     mm_job *j = p;
     int r0, r1;
-    tp_split(j->W->rows, 16, tid, nt, &r0, &r1);
+    tp_split(j->W->rows, MM_PANEL_ROWS, tid, nt, &r0, &r1);
     if (r0 < r1)
         j->kc->ks->mm_rows(j->W, j->x, j->T, j->ldx, j->y, j->ldy, r0, r1, j->kc->scratch + (size_t)tid * j->kc->scratch_per_thread);
 }

@@ -82,7 +82,7 @@ TGT static void mv_dense(const wmat *W, const float *x, float *y, int r0, int r1
     }
 }
 
-/* ---- matrix-vector, affine 4/8-bit: y_r = sum_g s_g * (q_g . x_g) + b_g * sum(x_g) ---- */
+/* ---- matrix-vector, affine 4/8-bit: y_r = sum_g s_g * (q_g . x_g) + sum_g b_g * sum(x_g) ---- */
 
 /* 4-bit: byte i of a 32-code block holds codes 2i (low nibble) and 2i+1 (high);
  * xp holds x permuted to [even codes | odd codes] per 32-block to match. */
@@ -96,123 +96,180 @@ TGT static void permute_x4(const float *x, float *xp, int n) {
     }
 }
 
-TGT static inline float sb_load(wt_kind k, const void *p, size_t i) { return wt_load(k, p, i); }
+/* n scales/biases (bf16, f16 or f32) of one row to f32. */
+TGT static void sb_row(wt_kind k, const void *p, size_t off, int n, float *out) {
+    int i = 0;
+    if (k == WT_BF16 || k == WT_F16)
+        for (; i + 16 <= n; i += 16) _mm512_storeu_ps(out + i, load_w16(k, (const uint8_t *)((const uint16_t *)p + off), i));
+    for (; i < n; i++) out[i] = wt_load(k, p, off + (size_t)i);
+}
 
 TGT static void mv_affine(const wmat *W, const float *x, float *y, int r0, int r1, float *scratch) {
     const int n = W->cols, G = W->group, ng = n / G, bits = W->bits;
-    float *xp = scratch, *xsum = scratch + n;
+    float *xp = scratch, *xsum = scratch + n, *sc = xsum + ng + 16, *bi = sc + ng + 16;
     if (bits == 4) permute_x4(x, xp, n);
     else memcpy(xp, x, (size_t)n * sizeof(float));
     for (int g = 0; g < ng; g++) {
-        float s = 0.0f;
-        for (int k = 0; k < G; k++) s += x[g * G + k];
-        xsum[g] = s;
+        __m512 s = _mm512_setzero_ps();
+        for (int k = 0; k < G; k += 16) s = _mm512_add_ps(s, _mm512_loadu_ps(x + g * G + k));
+        xsum[g] = hsum(s);
     }
     const __m512i m4 = _mm512_set1_epi32(0xf);
     for (int r = r0; r < r1; r++) {
         const uint8_t *row = W->w + (size_t)r * W->row_bytes;
-        __m512 acc = _mm512_setzero_ps();
-        float bsum = 0.0f;
+        sb_row(W->sb_kind, W->scales, (size_t)r * ng, ng, sc);
+        sb_row(W->sb_kind, W->biases, (size_t)r * ng, ng, bi);
+        __m512 acc = _mm512_setzero_ps(), bacc = _mm512_setzero_ps();
         for (int g = 0; g < ng; g++) {
-            __m512 qx = _mm512_setzero_ps();
+            __m512 qa = _mm512_setzero_ps(), qb = _mm512_setzero_ps();
             const float *xg = xp + g * G;
             if (bits == 4) {
                 const uint8_t *q = row + (size_t)g * G / 2;
                 for (int k = 0; k < G; k += 32) {
                     __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(q + k / 2)));
-                    qx = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_and_si512(v, m4)), _mm512_loadu_ps(xg + k), qx);
-                    qx = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(v, 4)), _mm512_loadu_ps(xg + k + 16), qx);
+                    qa = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_and_si512(v, m4)), _mm512_loadu_ps(xg + k), qa);
+                    qb = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(v, 4)), _mm512_loadu_ps(xg + k + 16), qb);
                 }
             } else { /* 8-bit */
                 const uint8_t *q = row + (size_t)g * G;
-                for (int k = 0; k < G; k += 16) {
-                    __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(q + k)));
-                    qx = _mm512_fmadd_ps(_mm512_cvtepi32_ps(v), _mm512_loadu_ps(xg + k), qx);
+                for (int k = 0; k < G; k += 32) {
+                    qa = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(q + k)))), _mm512_loadu_ps(xg + k), qa);
+                    qb = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(q + k + 16)))),
+                                         _mm512_loadu_ps(xg + k + 16), qb);
                 }
             }
-            size_t si = (size_t)r * ng + g;
-            acc = _mm512_fmadd_ps(_mm512_set1_ps(sb_load(W->sb_kind, W->scales, si)), qx, acc);
-            bsum += sb_load(W->sb_kind, W->biases, si) * xsum[g];
+            acc = _mm512_fmadd_ps(_mm512_set1_ps(sc[g]), _mm512_add_ps(qa, qb), acc);
         }
+        int g = 0;
+        for (; g + 16 <= ng; g += 16) bacc = _mm512_fmadd_ps(_mm512_loadu_ps(bi + g), _mm512_loadu_ps(xsum + g), bacc);
+        float bsum = hsum(bacc);
+        for (; g < ng; g++) bsum += bi[g] * xsum[g];
         y[r] = hsum(acc) + bsum;
     }
 }
 
-/* ---- matrix-matrix: expand 4 rows to f32, then 4x4 register tiles ---- */
-TGT static void expand_rows(const wmat *W, int r, int nr, float *dst) {
-    int n = W->cols;
-    for (int i = 0; i < nr; i++) {
+/* ---- matrix-matrix (prefill): 32 rows at a time are expanded to f32 into a
+ * k-major panel (PANEL_K deep), then 6 tokens x 32 rows accumulate in 12
+ * registers with broadcast x; y rows are contiguous, so no horizontal sums. ---- */
+TGT static void expand_panel(const wmat *W, int r, int nr, int k0, int kn, float *P, float *tmp) {
+    for (int i = 0; i < MM_PANEL_ROWS; i++) {
+        if (i >= nr) {
+            for (int k = 0; k < kn; k++) P[k * MM_PANEL_ROWS + i] = 0.0f;
+            continue;
+        }
         const uint8_t *row = W->w + (size_t)(r + i) * W->row_bytes;
-        float *d = dst + (size_t)i * n;
-        if (W->kind == WT_BF16 || W->kind == WT_F16) {
-            int c = 0;
-            for (; c + 16 <= n; c += 16) _mm512_storeu_ps(d + c, load_w16(W->kind, row, c));
-            for (; c < n; c++) d[c] = wt_load(W->kind, row, (size_t)c);
-        } else
-            wmat_row_f32(W, r + i, d);
+        const float *src;
+        if (W->kind == WT_F32) src = (const float *)row + k0;
+        else if (W->kind == WT_BF16 || W->kind == WT_F16) {
+            int k = 0;
+            for (; k + 16 <= kn; k += 16) _mm512_storeu_ps(tmp + k, load_w16(W->kind, row, k0 + k));
+            for (; k < kn; k++) tmp[k] = wt_load(W->kind, row, (size_t)(k0 + k));
+            src = tmp;
+        } else {
+            /* affine: groups never straddle panel blocks (PANEL_K is a multiple of every group size) */
+            int ng = W->cols / W->group, bits = W->bits;
+            uint32_t mask = (1u << bits) - 1u;
+            for (int g = k0 / W->group; g < (k0 + kn) / W->group; g++) {
+                float s = wt_load(W->sb_kind, W->scales, (size_t)(r + i) * ng + g), b = wt_load(W->sb_kind, W->biases, (size_t)(r + i) * ng + g);
+                int base = g * W->group;
+                if (bits == 4 || bits == 8) {
+                    for (int k = 0; k < W->group; k += 16) {
+                        __m512i v;
+                        if (bits == 8) v = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(row + base + k)));
+                        else {
+                            /* 16 codes from 8 bytes: spread bytes, then pick the nibble */
+                            __m512i bytes = _mm512_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(row + (base + k) / 2)));
+                            __m512i idx = _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
+                            __m512i sh = _mm512_set_epi32(4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0);
+                            v = _mm512_and_si512(_mm512_srlv_epi32(_mm512_permutexvar_epi32(idx, bytes), sh), _mm512_set1_epi32(0xf));
+                        }
+                        _mm512_storeu_ps(tmp + base - k0 + k, _mm512_fmadd_ps(_mm512_set1_ps(s), _mm512_cvtepi32_ps(v), _mm512_set1_ps(b)));
+                    }
+                } else
+                    for (int k = 0; k < W->group; k++) {
+                        size_t bit = (size_t)(base + k) * (size_t)bits;
+                        uint32_t word = (uint32_t)row[bit >> 3] | ((bit >> 3) + 1 < W->row_bytes ? (uint32_t)row[(bit >> 3) + 1] << 8 : 0u);
+                        tmp[base - k0 + k] = s * (float)((word >> (bit & 7)) & mask) + b;
+                    }
+            }
+            src = tmp;
+        }
+        for (int k = 0; k < kn; k++) P[k * MM_PANEL_ROWS + i] = src[k];
     }
 }
 
-TGT static void mm_tile(const float *w, int nr, const float *x, int T, int ldx, float *y, int ldy, int r, int n) {
-    int t = 0;
-    for (; t + 4 <= T && nr == 4; t += 4) {
-        const float *x0 = x + (size_t)t * ldx, *x1 = x0 + ldx, *x2 = x1 + ldx, *x3 = x2 + ldx;
-        const float *w0 = w, *w1 = w + n, *w2 = w + 2 * n, *w3 = w + 3 * n;
-        __m512 a[16];
-        for (int i = 0; i < 16; i++) a[i] = _mm512_setzero_ps();
-        int c = 0;
-        for (; c + 16 <= n; c += 16) {
-            __m512 v0 = _mm512_loadu_ps(w0 + c), v1 = _mm512_loadu_ps(w1 + c), v2 = _mm512_loadu_ps(w2 + c), v3 = _mm512_loadu_ps(w3 + c);
-            __m512 u;
-            u = _mm512_loadu_ps(x0 + c);
-            a[0] = _mm512_fmadd_ps(v0, u, a[0]); a[1] = _mm512_fmadd_ps(v1, u, a[1]);
-            a[2] = _mm512_fmadd_ps(v2, u, a[2]); a[3] = _mm512_fmadd_ps(v3, u, a[3]);
-            u = _mm512_loadu_ps(x1 + c);
-            a[4] = _mm512_fmadd_ps(v0, u, a[4]); a[5] = _mm512_fmadd_ps(v1, u, a[5]);
-            a[6] = _mm512_fmadd_ps(v2, u, a[6]); a[7] = _mm512_fmadd_ps(v3, u, a[7]);
-            u = _mm512_loadu_ps(x2 + c);
-            a[8] = _mm512_fmadd_ps(v0, u, a[8]); a[9] = _mm512_fmadd_ps(v1, u, a[9]);
-            a[10] = _mm512_fmadd_ps(v2, u, a[10]); a[11] = _mm512_fmadd_ps(v3, u, a[11]);
-            u = _mm512_loadu_ps(x3 + c);
-            a[12] = _mm512_fmadd_ps(v0, u, a[12]); a[13] = _mm512_fmadd_ps(v1, u, a[13]);
-            a[14] = _mm512_fmadd_ps(v2, u, a[14]); a[15] = _mm512_fmadd_ps(v3, u, a[15]);
-        }
-        if (c < n) {
-            __mmask16 m = (__mmask16)((1u << (n - c)) - 1u);
-            const float *xs[4] = {x0, x1, x2, x3};
-            for (int ti = 0; ti < 4; ti++) {
-                __m512 u = _mm512_maskz_loadu_ps(m, xs[ti] + c);
-                for (int ri = 0; ri < 4; ri++) a[ti * 4 + ri] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, w + (size_t)ri * n + c), u, a[ti * 4 + ri]);
+#define MT 6 /* tokens per micro-tile */
+
+TGT static void panel_tile(const float *P, int kn, const float *x, int ldx, int nt, float *y, int ldy, int accumulate) {
+    __m512 a[MT][2];
+    for (int t = 0; t < MT; t++) {
+        if (accumulate && t < nt) {
+            a[t][0] = _mm512_loadu_ps(y + (size_t)t * ldy);
+            a[t][1] = _mm512_loadu_ps(y + (size_t)t * ldy + 16);
+        } else
+            a[t][0] = a[t][1] = _mm512_setzero_ps();
+    }
+    if (nt == MT) {
+        for (int k = 0; k < kn; k++) {
+            __m512 p0 = _mm512_loadu_ps(P + k * MM_PANEL_ROWS), p1 = _mm512_loadu_ps(P + k * MM_PANEL_ROWS + 16);
+            for (int t = 0; t < MT; t++) {
+                __m512 xb = _mm512_set1_ps(x[(size_t)t * ldx + k]);
+                a[t][0] = _mm512_fmadd_ps(p0, xb, a[t][0]);
+                a[t][1] = _mm512_fmadd_ps(p1, xb, a[t][1]);
             }
         }
-        for (int ti = 0; ti < 4; ti++)
-            for (int ri = 0; ri < 4; ri++) y[(size_t)(t + ti) * ldy + r + ri] = hsum(a[ti * 4 + ri]);
+    } else {
+        for (int k = 0; k < kn; k++) {
+            __m512 p0 = _mm512_loadu_ps(P + k * MM_PANEL_ROWS), p1 = _mm512_loadu_ps(P + k * MM_PANEL_ROWS + 16);
+            for (int t = 0; t < nt; t++) {
+                __m512 xb = _mm512_set1_ps(x[(size_t)t * ldx + k]);
+                a[t][0] = _mm512_fmadd_ps(p0, xb, a[t][0]);
+                a[t][1] = _mm512_fmadd_ps(p1, xb, a[t][1]);
+            }
+        }
     }
-    for (; t < T; t++)
-        for (int ri = 0; ri < nr; ri++) y[(size_t)t * ldy + r + ri] = dot_avx512(w + (size_t)ri * n, x + (size_t)t * ldx, n);
+    for (int t = 0; t < nt; t++) {
+        _mm512_storeu_ps(y + (size_t)t * ldy, a[t][0]);
+        _mm512_storeu_ps(y + (size_t)t * ldy + 16, a[t][1]);
+    }
+}
+
+/* Panel GEMM over rows [r0, r1) that are a multiple of MM_PANEL_ROWS apart from
+ * r0 except possibly the last panel, whose extra lanes go to a side buffer. */
+TGT static void mm_panels(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch) {
+    float *P = scratch, *tmp = P + MM_PANEL_ROWS * MM_PANEL_K, *side = tmp + MM_PANEL_K;
+    int K = W->cols;
+    for (int r = r0; r < r1; r += MM_PANEL_ROWS) {
+        int nr = r1 - r < MM_PANEL_ROWS ? r1 - r : MM_PANEL_ROWS;
+        for (int k0 = 0; k0 < K; k0 += MM_PANEL_K) {
+            int kn = K - k0 < MM_PANEL_K ? K - k0 : MM_PANEL_K;
+            expand_panel(W, r, nr, k0, kn, P, tmp);
+            for (int t = 0; t < T; t += MT) {
+                int nt = T - t < MT ? T - t : MT;
+                if (nr == MM_PANEL_ROWS) panel_tile(P, kn, x + (size_t)t * ldx + k0, ldx, nt, y + (size_t)t * ldy + r, ldy, k0 > 0);
+                else {
+                    /* partial panel: compute into side (MT x 32), copy the nr live lanes */
+                    for (int ti = 0; ti < nt && k0 > 0; ti++) memcpy(side + ti * MM_PANEL_ROWS, y + (size_t)(t + ti) * ldy + r, (size_t)nr * sizeof(float));
+                    panel_tile(P, kn, x + (size_t)t * ldx + k0, ldx, nt, side, MM_PANEL_ROWS, k0 > 0);
+                    for (int ti = 0; ti < nt; ti++) memcpy(y + (size_t)(t + ti) * ldy + r, side + ti * MM_PANEL_ROWS, (size_t)nr * sizeof(float));
+                }
+            }
+        }
+    }
 }
 
 TGT static void mm_rows_avx512(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch) {
-    if (T == 1) {
-        if (W->kind != WT_AFFINE) {
-            mv_dense(W, x, y, r0, r1);
-            return;
+    bool fused = W->kind != WT_AFFINE || ((W->bits == 4 || W->bits == 8) && W->group % 32 == 0);
+    if (T <= 2 && fused) {
+        for (int t = 0; t < T; t++) {
+            const float *xt = x + (size_t)t * ldx;
+            float *yt = y + (size_t)t * ldy;
+            if (W->kind != WT_AFFINE) mv_dense(W, xt, yt, r0, r1);
+            else mv_affine(W, xt, yt, r0, r1, scratch);
         }
-        if ((W->bits == 4 || W->bits == 8) && W->group % 32 == 0) {
-            mv_affine(W, x, y, r0, r1, scratch);
-            return;
-        }
+        return;
     }
-    for (int r = r0; r < r1; r += MM_TILE_ROWS) {
-        int nr = r1 - r < MM_TILE_ROWS ? r1 - r : MM_TILE_ROWS;
-        const float *w;
-        if (W->kind == WT_F32) w = (const float *)(W->w + (size_t)r * W->row_bytes);
-        else {
-            expand_rows(W, r, nr, scratch);
-            w = scratch;
-        }
-        mm_tile(w, nr, x, T, ldx, y, ldy, r, W->cols);
-    }
+    mm_panels(W, x, T, ldx, y, ldy, r0, r1, scratch);
 }
 
 const kernel_set kernels_avx512 = {
