@@ -123,6 +123,29 @@ int main(void) {
             float d = sets[s]->dot(x, x + 256, n), dr = kernels_generic.dot(x, x + 256, n);
             CHECK(fabsf(d - dr) <= 1e-5f * n, "%s dot n=%d", sets[s]->name, n);
         }
+        /* attention: scores from transposed K, exp-sum, P.V; ng heads share a KV head */
+        {
+            int hd = 64, ld = 300, lo = 7, hi = 261, ng = 3;
+            float *q = malloc(sizeof(float) * ng * hd), *Kt = malloc(sizeof(float) * hd * ld), *V = malloc(sizeof(float) * ld * 2 * hd);
+            float *s1 = malloc(sizeof(float) * ng * ld), *s2 = malloc(sizeof(float) * ng * ld), *o1 = malloc(sizeof(float) * ng * hd),
+                  *o2 = malloc(sizeof(float) * ng * hd);
+            for (int i = 0; i < ng * hd; i++) q[i] = frand();
+            for (int i = 0; i < hd * ld; i++) Kt[i] = frand();
+            for (int i = 0; i < ld * 2 * hd; i++) V[i] = frand();
+            sets[s]->attn_scores(q, ng, hd, Kt, ld, lo, hi, 0.125f, s1, ld);
+            attn_scores_generic(q, ng, hd, Kt, ld, lo, hi, 0.125f, s2, ld);
+            double ws = 0, we = 0, wo = 0;
+            for (int h = 0; h < ng; h++)
+                for (int i = lo; i < hi; i++) ws = fmax(ws, fabs(s1[h * ld + i] - s2[h * ld + i]));
+            float e1 = sets[s]->exp_sum(s1 + lo, hi - lo, 3.0f), e2 = exp_sum_generic(s2 + lo, hi - lo, 3.0f);
+            for (int i = lo; i < hi; i++) we = fmax(we, fabs(s1[i] - s2[i]) / s2[i]);
+            sets[s]->attn_pv(s2, ng, ld, V, 2 * hd, lo, hi, hd, o1);
+            attn_pv_generic(s2, ng, ld, V, 2 * hd, lo, hi, hd, o2);
+            for (int i = 0; i < ng * hd; i++) wo = fmax(wo, fabs(o1[i] - o2[i]));
+            printf("%-8s attention: scores %.2g, exp rel %.2g (sum %.6g vs %.6g), P.V %.2g\n", sets[s]->name, ws, we, e1, e2, wo);
+            CHECK(ws < 1e-4 && we < 1e-6 && fabs(e1 - e2) < 1e-5 * e2 && wo < 1e-3, "%s attention kernels", sets[s]->name);
+            free(q), free(Kt), free(V), free(s1), free(s2), free(o1), free(o2);
+        }
         tp_free(kc.tp);
     }
     free(x), free(y), free(yr), free(wrow), free(ref.scratch);

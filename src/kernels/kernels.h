@@ -23,12 +23,29 @@ typedef float (*dot_fn)(const float *a, const float *b, int n);
 /* y += a * x over n floats. */
 typedef void (*axpy_fn)(float *y, float a, const float *x, int n);
 
+/* Attention scores for the ng query heads sharing one KV head:
+ * scores[h * lds + s] = scale * q[h] . K[:, s] for s in [lo, hi), where the
+ * keys are stored transposed, Kt (hd, ldk): Kt[d * ldk + s]. q: (ng, hd). */
+typedef void (*attn_scores_fn)(const float *q, int ng, int hd, const float *Kt, int ldk, int lo, int hi, float scale, float *scores, int lds);
+/* x[i] = exp(x[i] - m) over n floats; returns their sum. */
+typedef float (*exp_sum_fn)(float *x, int n, float m);
+/* out[h] (hd,) = sum_{s in [lo, hi)} P[h * lds + s] * V[s * ldv + :] for h < ng. */
+typedef void (*attn_pv_fn)(const float *P, int ng, int lds, const float *V, int ldv, int lo, int hi, int hd, float *out);
+
 typedef struct {
     const char *name;   /* "avx512", "avx2", "generic" */
     mm_rows_fn mm_rows;
     dot_fn dot;
     axpy_fn axpy;
+    attn_scores_fn attn_scores;
+    exp_sum_fn exp_sum;
+    attn_pv_fn attn_pv;
 } kernel_set;
+
+/* The generic attention kernels (ISA sets without their own reuse these). */
+void attn_scores_generic(const float *q, int ng, int hd, const float *Kt, int ldk, int lo, int hi, float scale, float *scores, int lds);
+float exp_sum_generic(float *x, int n, float m);
+void attn_pv_generic(const float *P, int ng, int lds, const float *V, int ldv, int lo, int hi, int hd, float *out);
 
 /* Generic reference kernels (always available). */
 extern const kernel_set kernels_generic;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
+#include "kernels/attention_avx512.h"
 
 #define TGT __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma,f16c")))
 
@@ -277,5 +278,8 @@ const kernel_set kernels_avx512 = {
     .mm_rows = mm_rows_avx512,
     .dot = dot_avx512,
     .axpy = axpy_avx512,
+    .attn_scores = attn_scores_avx512,
+    .exp_sum = exp_sum_avx512,
+    .attn_pv = attn_pv_avx512,
 };
 #endif

@@ -1,4 +1,6 @@
 /* matmul_generic.c — the reference kernels: plain C, any weight format. */
+#include <math.h>
+
 #include "kernels/kernels.h"
 
 static float dot_generic(const float *a, const float *b, int n) {
@@ -19,9 +21,42 @@ static void mm_rows_generic(const wmat *W, const float *x, int T, int ldx, float
     }
 }
 
+void attn_scores_generic(const float *q, int ng, int hd, const float *Kt, int ldk, int lo, int hi, float scale, float *scores, int lds) {
+    for (int h = 0; h < ng; h++) {
+        float *sc = scores + (size_t)h * lds;
+        for (int s = lo; s < hi; s++) sc[s] = 0.0f;
+        for (int d = 0; d < hd; d++) {
+            float qd = q[h * hd + d];
+            const float *kd = Kt + (size_t)d * ldk;
+            for (int s = lo; s < hi; s++) sc[s] += qd * kd[s];
+        }
+        for (int s = lo; s < hi; s++) sc[s] *= scale;
+    }
+}
+
+float exp_sum_generic(float *x, int n, float m) {
+    double sum = 0.0;
+    for (int i = 0; i < n; i++) {
+        x[i] = expf(x[i] - m);
+        sum += x[i];
+    }
+    return (float)sum;
+}
+
+void attn_pv_generic(const float *P, int ng, int lds, const float *V, int ldv, int lo, int hi, int hd, float *out) {
+    for (int h = 0; h < ng; h++) {
+        float *o = out + (size_t)h * hd;
+        for (int d = 0; d < hd; d++) o[d] = 0.0f;
+        for (int s = lo; s < hi; s++) axpy_generic(o, P[(size_t)h * lds + s], V + (size_t)s * ldv, hd);
+    }
+}
+
 const kernel_set kernels_generic = {
     .name = "generic",
     .mm_rows = mm_rows_generic,
     .dot = dot_generic,
     .axpy = axpy_generic,
+    .attn_scores = attn_scores_generic,
+    .exp_sum = exp_sum_generic,
+    .attn_pv = attn_pv_generic,
 };

@@ -7,7 +7,8 @@
 #include "core/clock.h"
 #include "model/model_internal.h"
 
-/* ---- attention: one task per (token, head); softmax over the causal window ---- */
+/* ---- attention: one task per (token, KV head), covering the query heads that
+ * share it (GQA); softmax over the causal (or sliding) window ---- */
 typedef struct {
     ffai_context *c;
     int layer, n, pos0;
@@ -20,35 +21,30 @@ static void attn_worker(void *p, int tid, int nt) {
     const model_config *cfg = &m->cfg;
     const kernel_set *ks = m->kc.ks;
     int nh = cfg->n_heads, nkv = cfg->n_kv_heads, hd = cfg->head_dim, group = nh / nkv;
-    int kvw = nkv * hd;
-    const float *K = c->k_cache[j->layer], *V = c->v_cache[j->layer];
-    float *scores = c->scores + (size_t)tid * c->n_ctx;
+    int kvw = nkv * hd, ld = c->n_ctx;
+    const float *Kt = c->k_cache[j->layer], *V = c->v_cache[j->layer];
+    float *scores = c->scores + (size_t)tid * group * ld;
     float scale = cfg->query_pre_attn_scalar > 0 ? (float)(1.0 / sqrt(cfg->query_pre_attn_scalar)) : (float)(1.0 / sqrt((double)hd));
     float cap = (float)cfg->attn_logit_softcap;
     int win = m->layers[j->layer].sliding ? cfg->sliding_window : 0;
-    int tasks = j->n * nh, b, e;
+    int tasks = j->n * nkv, b, e;
     tp_split(tasks, 1, tid, nt, &b, &e);
     for (int task = b; task < e; task++) {
-        int t = task / nh, h = task % nh, kh = h / group;
-        int qpos = j->pos0 + t;
+        int t = task / nkv, kh = task % nkv;
+        int qpos = j->pos0 + t, hi = qpos + 1;
         int lo = win > 0 && qpos - win + 1 > 0 ? qpos - win + 1 : 0;
-        const float *q = c->q + (size_t)t * nh * hd + (size_t)h * hd;
-        float mx = -INFINITY;
-        for (int s = lo; s <= qpos; s++) {
-            float d = ks->dot(q, K + (size_t)s * kvw + (size_t)kh * hd, hd) * scale;
-            if (cap > 0) d = cap * tanhf(d / cap);
-            scores[s] = d;
-            mx = d > mx ? d : mx;
+        const float *q = c->q + (size_t)t * nh * hd + (size_t)kh * group * hd;
+        ks->attn_scores(q, group, hd, Kt + (size_t)kh * hd * ld, ld, lo, hi, scale, scores, ld);
+        for (int h = 0; h < group; h++) {
+            float *sc = scores + (size_t)h * ld;
+            if (cap > 0)
+                for (int s = lo; s < hi; s++) sc[s] = cap * tanhf(sc[s] / cap);
+            float mx = -INFINITY;
+            for (int s = lo; s < hi; s++) mx = sc[s] > mx ? sc[s] : mx;
+            float inv = 1.0f / ks->exp_sum(sc + lo, hi - lo, mx);
+            for (int s = lo; s < hi; s++) sc[s] *= inv;
         }
-        double sum = 0.0;
-        for (int s = lo; s <= qpos; s++) {
-            scores[s] = expf(scores[s] - mx);
-            sum += scores[s];
-        }
-        float inv = (float)(1.0 / sum);
-        float *out = c->att + (size_t)t * nh * hd + (size_t)h * hd;
-        memset(out, 0, (size_t)hd * sizeof *out);
-        for (int s = lo; s <= qpos; s++) ks->axpy(out, scores[s] * inv, V + (size_t)s * kvw + (size_t)kh * hd, hd);
+        ks->attn_pv(scores, group, ld, V + (size_t)kh * hd, kvw, lo, hi, hd, c->att + (size_t)t * nh * hd + (size_t)kh * group * hd);
     }
 }
 
@@ -103,7 +99,9 @@ void forward_batch(ffai_context *c, const int32_t *ids, int n) {
             for (int h = 0; h < nh; h++) k_rope(c->q + (size_t)t * nq + (size_t)h * hd, cs, sn, hd);
             for (int h = 0; h < nkvh; h++) k_rope(c->k + (size_t)t * nkv + (size_t)h * hd, cs, sn, hd);
         }
-        memcpy(c->k_cache[l] + (size_t)pos0 * nkv, c->k, (size_t)n * nkv * sizeof(float));
+        /* K is cached transposed, (nkv*hd, n_ctx), so scores run along keys */
+        for (int t = 0; t < n; t++)
+            for (int i = 0; i < nkv; i++) c->k_cache[l][(size_t)i * c->n_ctx + pos0 + t] = c->k[(size_t)t * nkv + i];
         memcpy(c->v_cache[l] + (size_t)pos0 * nkv, c->v, (size_t)n * nkv * sizeof(float));
         LAP(rope);
         attn_job aj = {c, l, n, pos0};

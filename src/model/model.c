@@ -167,7 +167,7 @@ ffai_status ffai_context_create(ffai_model *m, int n_ctx, ffai_context **out, ff
     CTX_ALLOC(v, (size_t)B * nkv);
     CTX_ALLOC(gate, (size_t)B * cfg->intermediate_size);
     CTX_ALLOC(up, (size_t)B * cfg->intermediate_size);
-    CTX_ALLOC(scores, (size_t)tp_size(m->kc.tp) * n_ctx);
+    CTX_ALLOC(scores, (size_t)tp_size(m->kc.tp) * (cfg->n_heads / cfg->n_kv_heads) * n_ctx);
     *out = c;
     return FFAI_OK;
 nomem:
@@ -209,7 +209,7 @@ void ffai_context_free(ffai_context *c) {
     free_act(c->v, &d, (size_t)B * nkv);
     free_act(c->gate, &d, (size_t)B * cfg->intermediate_size);
     free_act(c->up, &d, (size_t)B * cfg->intermediate_size);
-    free_act(c->scores, &d, (size_t)tp_size(c->m->kc.tp) * c->n_ctx);
+    free_act(c->scores, &d, (size_t)tp_size(c->m->kc.tp) * (cfg->n_heads / cfg->n_kv_heads) * c->n_ctx);
     free(c);
 }
 

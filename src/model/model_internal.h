@@ -52,14 +52,14 @@ struct ffai_model {
 struct ffai_context {
     ffai_model *m;
     int n_ctx, pos;
-    float **k_cache, **v_cache; /* per layer: (n_ctx, nkv*hd) */
+    float **k_cache, **v_cache; /* per layer: K transposed (nkv*hd, n_ctx); V (n_ctx, nkv*hd) */
     size_t kv_bytes;
     float *rope_cos, *rope_sin;   /* (n_ctx, hd/2) global layers */
     float *rope_lcos, *rope_lsin; /* local (sliding) layers, or aliases of the global ones */
     size_t rope_bytes;
     /* activations for up to CTX_UBATCH tokens */
     float *x, *xn, *q, *k, *v, *att, *tmp, *gate, *up, *hfin;
-    float *scores; /* per thread: n_ctx */
+    float *scores; /* per thread: (n_heads / n_kv_heads, n_ctx) */
     size_t act_bytes;
     ffai_op_times times;
 };

@@ -1,0 +1,99 @@
+/* attention_avx512.c — AVX-512 attention: scores over 16 keys at a time from
+ * the transposed K cache (no horizontal sums), a vector exp for the softmax,
+ * and P·V with each V row loaded once for all heads of a KV group. */
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <math.h>
+
+#include "kernels/attention_avx512.h"
+#include "kernels/kernels.h"
+
+#define TGT __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma")))
+#define MAXG 16 /* query heads per KV head handled in registers at once */
+
+TGT void attn_scores_avx512(const float *q, int ng, int hd, const float *Kt, int ldk, int lo, int hi, float scale, float *scores, int lds) {
+    for (int h0 = 0; h0 < ng; h0 += 4) {
+        int nh = ng - h0 < 4 ? ng - h0 : 4;
+        for (int s = lo; s < hi; s += 16) {
+            __mmask16 m = hi - s >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (hi - s)) - 1u);
+            __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            for (int d = 0; d < hd; d++) {
+                __m512 k = _mm512_maskz_loadu_ps(m, Kt + (size_t)d * ldk + s);
+                a0 = _mm512_fmadd_ps(_mm512_set1_ps(q[(h0 + 0) * hd + d]), k, a0);
+                if (nh > 1) a1 = _mm512_fmadd_ps(_mm512_set1_ps(q[(h0 + 1) * hd + d]), k, a1);
+                if (nh > 2) a2 = _mm512_fmadd_ps(_mm512_set1_ps(q[(h0 + 2) * hd + d]), k, a2);
+                if (nh > 3) a3 = _mm512_fmadd_ps(_mm512_set1_ps(q[(h0 + 3) * hd + d]), k, a3);
+            }
+            __m512 sc = _mm512_set1_ps(scale);
+            _mm512_mask_storeu_ps(scores + (size_t)(h0 + 0) * lds + s, m, _mm512_mul_ps(a0, sc));
+            if (nh > 1) _mm512_mask_storeu_ps(scores + (size_t)(h0 + 1) * lds + s, m, _mm512_mul_ps(a1, sc));
+            if (nh > 2) _mm512_mask_storeu_ps(scores + (size_t)(h0 + 2) * lds + s, m, _mm512_mul_ps(a2, sc));
+            if (nh > 3) _mm512_mask_storeu_ps(scores + (size_t)(h0 + 3) * lds + s, m, _mm512_mul_ps(a3, sc));
+        }
+    }
+}
+
+/* exp(x) for x <= 0 (softmax arguments): range reduction x = k ln2 + r with
+ * |r| <= ln2/2, a degree-6 polynomial for e^r, scaling by 2^k. About 1 ulp. */
+TGT static inline __m512 exp_ps(__m512 x) {
+    const __m512 lo = _mm512_set1_ps(-87.3f);
+    x = _mm512_max_ps(x, lo);
+    __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(k, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    __m512 r2 = _mm512_mul_ps(r, r);
+    p = _mm512_fmadd_ps(p, r2, _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+    return _mm512_scalef_ps(p, k);
+}
+
+TGT float exp_sum_avx512(float *x, int n, float m) {
+    __m512 vm = _mm512_set1_ps(m), acc = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 e = exp_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i), vm));
+        _mm512_storeu_ps(x + i, e);
+        acc = _mm512_add_ps(acc, e);
+    }
+    if (i < n) {
+        __mmask16 k = (__mmask16)((1u << (n - i)) - 1u);
+        __m512 e = exp_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + i), vm));
+        _mm512_mask_storeu_ps(x + i, k, e);
+        acc = _mm512_add_ps(acc, _mm512_maskz_mov_ps(k, e));
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+
+TGT void attn_pv_avx512(const float *P, int ng, int lds, const float *V, int ldv, int lo, int hi, int hd, float *out) {
+    if (hd % 16 != 0 || ng > MAXG) {
+        attn_pv_generic(P, ng, lds, V, ldv, lo, hi, hd, out);
+        return;
+    }
+    /* 64 output columns at a time; up to 4 heads keep 4 accumulators each */
+    for (int d0 = 0; d0 < hd; d0 += 64) {
+        int nd = hd - d0 < 64 ? (hd - d0) / 16 : 4;
+        for (int h0 = 0; h0 < ng; h0 += 4) {
+            int nh = ng - h0 < 4 ? ng - h0 : 4;
+            __m512 a[4][4];
+            for (int h = 0; h < 4; h++)
+                for (int j = 0; j < 4; j++) a[h][j] = _mm512_setzero_ps();
+            for (int s = lo; s < hi; s++) {
+                const float *v = V + (size_t)s * ldv + d0;
+                __m512 vv[4];
+                for (int j = 0; j < nd; j++) vv[j] = _mm512_loadu_ps(v + 16 * j);
+                for (int h = 0; h < nh; h++) {
+                    __m512 p = _mm512_set1_ps(P[(size_t)(h0 + h) * lds + s]);
+                    for (int j = 0; j < nd; j++) a[h][j] = _mm512_fmadd_ps(p, vv[j], a[h][j]);
+                }
+            }
+            for (int h = 0; h < nh; h++)
+                for (int j = 0; j < nd; j++) _mm512_storeu_ps(out + (size_t)(h0 + h) * hd + d0 + 16 * j, a[h][j]);
+        }
+    }
+}
+#endif

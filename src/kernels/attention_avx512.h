@@ -1,0 +1,9 @@
+/* attention_avx512.h — AVX-512 attention kernels (see kernels.h for shapes). */
+#ifndef FFAI_KERNELS_ATTENTION_AVX512_H
+#define FFAI_KERNELS_ATTENTION_AVX512_H
+
+void attn_scores_avx512(const float *q, int ng, int hd, const float *Kt, int ldk, int lo, int hi, float scale, float *scores, int lds);
+float exp_sum_avx512(float *x, int n, float m);
+void attn_pv_avx512(const float *P, int ng, int lds, const float *V, int ldv, int lo, int hi, int hd, float *out);
+
+#endif
