@@ -1,0 +1,23 @@
+/* quantize_internal.h — pieces of `ffai quantize` that `ffai synth` reuses. */
+#ifndef FFAI_MODEL_QUANTIZE_INTERNAL_H
+#define FFAI_MODEL_QUANTIZE_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "ffai/status.h"
+
+/* Creates out_dir and refuses to clobber a model in it unless overwrite, or
+ * to write into src_dir itself (src_dir may be NULL). */
+ffai_status qz_prepare_out_dir(const char *src_dir, const char *out_dir, bool overwrite, ffai_error *err);
+
+/* config.json text with "quantization" and "quantization_config" objects
+ * ({"group_size", "bits", "mode": "affine"}) appended after the existing keys,
+ * keeping the original text byte for byte. malloc'd; NULL when out of memory
+ * or when text has no closing brace. */
+char *qz_config_with_quant(const char *text, int bits, int group);
+
+/* Copies generation config, tokenizer and template files (*.json but config
+ * and the index, *.txt, *.jinja, *.model, *.tiktoken) from src_dir to out_dir. */
+ffai_status qz_copy_side_files(const char *src_dir, const char *out_dir, ffai_error *err);
+
+#endif
