@@ -17,5 +17,6 @@
 #include "ffai/chat.h"
 #include "ffai/generate.h"
 #include "ffai/bench.h"
+#include "ffai/quantize.h"
 
 #endif

@@ -78,3 +78,10 @@ bool aq_store(st_dtype dt, const float *src, size_t n, void *out) {
     default: return false;
     }
 }
+
+void aq_round(st_dtype dt, float *x, size_t n) {
+    if (dt == ST_BF16)
+        for (size_t i = 0; i < n; i++) x[i] = bf16_to_f32(f32_to_bf16(x[i]));
+    else if (dt == ST_F16)
+        for (size_t i = 0; i < n; i++) x[i] = f16_to_f32(f32_to_f16(x[i]));
+}

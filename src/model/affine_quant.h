@@ -28,5 +28,7 @@ void aq_quantize_row(const float *w, int cols, int bits, int group, uint8_t *cod
  * (round to nearest even). Returns false for other dtypes. */
 bool aq_load_f32(st_dtype dt, const void *src, size_t n, float *out);
 bool aq_store(st_dtype dt, const float *src, size_t n, void *out);
+/* Rounds x in place to the values dtype dt can hold (F16/BF16; F32 unchanged). */
+void aq_round(st_dtype dt, float *x, size_t n);
 
 #endif

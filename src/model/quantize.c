@@ -22,7 +22,10 @@ static bool ends_with(const char *s, const char *suffix) {
     return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-static bool is_float(st_dtype dt) { return dt == ST_F32 || dt == ST_F16 || dt == ST_BF16; }
+bool qz_should_quantize(const char *name, int ndim, const int64_t *shape, st_dtype dt, int group) {
+    bool is_float = dt == ST_F32 || dt == ST_F16 || dt == ST_BF16;
+    return ndim == 2 && is_float && ends_with(name, ".weight") && shape[1] > 0 && shape[1] % group == 0;
+}
 
 ffai_status qz_prepare_out_dir(const char *src_dir, const char *out_dir, bool overwrite, ffai_error *err) {
     ffai_status st = io_mkdirs(out_dir, err);
@@ -149,7 +152,7 @@ ffai_status ffai_model_quantize(const char *model, const char *out_dir, const ff
         memcpy(t->shape, s->shape, sizeof s->shape);
         t->dtype = s->dtype;
         src[i] = s;
-        if (s->ndim == 2 && is_float(s->dtype) && ends_with(s->name, ".weight") && s->shape[1] > 0 && s->shape[1] % opt->group_size == 0) {
+        if (qz_should_quantize(s->name, s->ndim, s->shape, s->dtype, opt->group_size)) {
             t->bits = opt->bits;
             t->group = opt->group_size;
             n_quant++;

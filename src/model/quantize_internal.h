@@ -5,6 +5,12 @@
 #include <stdbool.h>
 
 #include "ffai/status.h"
+#include "io/safetensors.h"
+
+/* The tensors `quantize` (and a quantized `synth`) turn into codes + scales +
+ * biases: 2-D float ".weight" whose input dim (shape[1]) is a multiple of group
+ * (linear layers, embeddings). Norms and biases stay as they are. */
+bool qz_should_quantize(const char *name, int ndim, const int64_t *shape, st_dtype dt, int group);
 
 /* Creates out_dir and refuses to clobber a model in it unless overwrite, or
  * to write into src_dir itself (src_dir may be NULL). */
