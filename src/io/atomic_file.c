@@ -17,9 +17,9 @@
 
 static ffai_status write_error(const atomic_file *af, int e, ffai_error *err) {
     if (e == ENOSPC || e == EDQUOT || e == EFBIG)
-        return ffai_fail(err, FFAI_ERR_IO, "%s: disk full: write failed after %llu bytes (%s)", af->path,
-                         (unsigned long long)af->written, strerror(e));
-    return ffai_fail(err, FFAI_ERR_IO, "%s: write failed after %llu bytes: %s", af->path, (unsigned long long)af->written, strerror(e));
+        return ffai_fail(err, FFAI_ERR_IO, "%s: disk full: write failed after %llu bytes were written (%s)", af->path,
+                         (unsigned long long)af->on_disk, strerror(e));
+    return ffai_fail(err, FFAI_ERR_IO, "%s: write failed after %llu bytes were written: %s", af->path, (unsigned long long)af->on_disk, strerror(e));
 }
 
 static void af_release(atomic_file *af) {
@@ -75,6 +75,7 @@ static ffai_status flush(atomic_file *af, ffai_error *err) {
         }
         if (w == 0) return write_error(af, ENOSPC, err);
         off += (size_t)w;
+        af->on_disk += (uint64_t)w;
     }
     af->buf_len = 0;
     return FFAI_OK;

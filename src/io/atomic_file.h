@@ -16,6 +16,7 @@ typedef struct {
     unsigned char *buf;   /* write buffer (owned) */
     size_t buf_len, buf_cap;
     uint64_t written;     /* bytes accepted so far */
+    uint64_t on_disk;     /* bytes handed to the kernel so far */
 } atomic_file;
 
 /* Creates the temp file beside `path`. On failure (directory missing or not
