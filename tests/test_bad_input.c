@@ -301,16 +301,19 @@ static void hub_cases(void) {
 }
 
 int main(void) {
+    tu_scratch_begin();
     snprintf(base, sizeof base, "%s/base", tu_tmpdir());
     ffai_synth_options o = {.like = "tiny-test", .seed = 3};
     ffai_error err;
     if (ffai_model_synth(base, &o, &err) != FFAI_OK) {
         CHECK(0, "synth: %s", err.msg);
+        tu_scratch_end();
         return tu_finish("test_bad_input");
     }
     safetensors_cases();
     config_cases();
     shard_cases();
     hub_cases();
+    tu_scratch_end();
     return tu_finish("test_bad_input");
 }

@@ -208,6 +208,7 @@ static void scales_dtype(const char *src, int group, st_dtype want) {
 }
 
 int main(void) {
+    tu_scratch_begin();
     char tiny[512], ref4[512], q4[512], q8[512], cases[512];
     snprintf(tiny, sizeof tiny, "%s/models/ffai-tiny-qwen3", tu_shared());
     snprintf(ref4, sizeof ref4, "%s/models/ffai-tiny-qwen3-4bit", tu_shared());
@@ -242,5 +243,6 @@ int main(void) {
     ffai_quantize_options bad = {.bits = 7, .group_size = 64};
     st = ffai_model_quantize(tiny, q4, &bad, NULL, &err);
     CHECK(st == FFAI_ERR_INVALID_ARG && strstr(err.msg, "7-bit"), "bits 7: %d %s", st, err.msg);
+    tu_scratch_end();
     return tu_finish("test_quantize");
 }

@@ -150,7 +150,9 @@ static void failures(void) {
 }
 
 int main(void) {
+    tu_scratch_begin();
     round_trip();
     failures();
+    tu_scratch_end();
     return tu_finish("test_safetensors_write");
 }

@@ -158,6 +158,7 @@ static void check_config(const published *p) {
 }
 
 int main(void) {
+    tu_scratch_begin();
     /* every test-only preset in every storage form */
     bool test_only;
     const char *name;
@@ -237,5 +238,6 @@ int main(void) {
     ffai_synth_options badt = {.like = "tiny-test", .tokenizer_dir = "/nonexistent-dir"};
     st = ffai_model_synth(tu_path("%s/x", tu_tmpdir()), &badt, &err);
     CHECK(st == FFAI_ERR_NOT_FOUND && strstr(err.msg, "/nonexistent-dir/tokenizer.json"), "%s", err.msg);
+    tu_scratch_end();
     return tu_finish("test_synth");
 }
