@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "ffai/model.h"
@@ -94,8 +96,13 @@ static ffai_status source_rows(void *ctx, int index, const mw_tensor *t, int64_t
     const st_tensor *s = c->src[index];
     int64_t cols = t->shape[t->ndim - 1];
     const uint8_t *p = (const uint8_t *)s->data + (size_t)(r0 * cols) * st_dtype_size(s->dtype);
+    size_t len = (size_t)(n * cols) * st_dtype_size(s->dtype);
     if (!aq_load_f32(s->dtype, p, (size_t)(n * cols), out))
         return ffai_fail(err, FFAI_ERR_INTERNAL, "%s: tensor %s: not a float dtype", s->file, s->name);
+    /* drop the pages just read from our mapping (they stay in the page cache), so
+     * the process never holds more than a chunk of the source model */
+    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), a = ((uintptr_t)p + pg - 1) / pg * pg, e = ((uintptr_t)p + len) / pg * pg;
+    if (e > a) madvise((void *)a, e - a, MADV_DONTNEED);
     return FFAI_OK;
 }
 
