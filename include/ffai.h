@@ -21,5 +21,6 @@
 #include "ffai/report.h"
 #include "ffai/sysinfo.h"
 #include "ffai/toolcall.h"
+#include "ffai/quantize.h"
 
 #endif

@@ -59,3 +59,45 @@ int tu_finish(const char *name) {
     printf("%s: %d passed, %d failed\n", name, tu_checks - tu_failures, tu_failures);
     return tu_failures ? 1 : 0;
 }
+
+#include <dirent.h>
+#include <sys/stat.h>
+int tu_rmtree(const char *path) {
+    struct stat sb;
+    if (lstat(path, &sb) != 0) return -1;
+    if (!S_ISDIR(sb.st_mode)) return unlink(path);
+    DIR *d = opendir(path);
+    if (!d) return -1;
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        char child[4096];
+        snprintf(child, sizeof child, "%s/%s", path, e->d_name);
+        rc |= tu_rmtree(child);
+    }
+    closedir(d);
+    return rc | rmdir(path);
+}
+
+static char scratch_root[256], scratch_old[256];
+static int scratch_had_old;
+
+const char *tu_scratch_begin(void) {
+    const char *old = getenv("TMPDIR");
+    scratch_had_old = old != NULL;
+    snprintf(scratch_old, sizeof scratch_old, "%s", old ? old : "");
+    const char *d = tu_tmpdir();
+    if (!d) return NULL;
+    snprintf(scratch_root, sizeof scratch_root, "%s", d);
+    setenv("TMPDIR", scratch_root, 1);
+    return scratch_root;
+}
+
+void tu_scratch_end(void) {
+    if (!scratch_root[0]) return;
+    if (scratch_had_old) setenv("TMPDIR", scratch_old, 1);
+    else unsetenv("TMPDIR");
+    tu_rmtree(scratch_root);
+    scratch_root[0] = '\0';
+}

@@ -31,6 +31,12 @@ const char *tu_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *tu_read_file(const char *path, size_t *len);
 /* Makes a fresh temporary directory; returns its path (static storage per call slot). */
 const char *tu_tmpdir(void);
+/* Removes a directory tree (like rm -rf). Returns 0 on success. */
+int tu_rmtree(const char *path);
+/* Makes a fresh temporary directory and points $TMPDIR at it, so every later
+ * tu_tmpdir() lands inside; tu_scratch_end() removes it all. */
+const char *tu_scratch_begin(void);
+void tu_scratch_end(void);
 /* Prints "<name>: N passed, M failed" and returns the exit code. */
 int tu_finish(const char *name);
 

@@ -157,10 +157,14 @@ static ffai_status parse_header(st_set *set, const mapped_file *mf, ffai_error *
         if (!order) return ffai_fail(err, FFAI_ERR_NOMEM, "out of memory");
         for (int i = 0; i < nt; i++) order[i] = &set->tensors[first + i];
         qsort(order, (size_t)nt, sizeof *order, cmp_tensor_data);
-        for (int i = 1; i < nt && st == FFAI_OK; i++) {
-            const char *prev_end = (const char *)order[i - 1]->data + order[i - 1]->nbytes;
-            if ((const char *)order[i]->data < prev_end && order[i]->nbytes > 0 && order[i - 1]->nbytes > 0)
-                st = ffai_fail(err, FFAI_ERR_FORMAT, "%s: tensor %s overlaps tensor %s", path, order[i]->name, order[i - 1]->name);
+        /* compare each tensor with the non-empty one reaching farthest so far
+         * (an empty tensor between two overlapping ones must not hide them) */
+        const st_tensor *far = NULL;
+        for (int i = 0; i < nt && st == FFAI_OK; i++) {
+            if (order[i]->nbytes == 0) continue;
+            if (far && (const char *)order[i]->data < (const char *)far->data + far->nbytes)
+                st = ffai_fail(err, FFAI_ERR_FORMAT, "%s: tensor %s overlaps tensor %s", path, order[i]->name, far->name);
+            if (!far || (const char *)order[i]->data + order[i]->nbytes > (const char *)far->data + far->nbytes) far = order[i];
         }
         free(order);
     }
@@ -221,7 +225,10 @@ ffai_status st_open_dir(const char *dir, st_set *set, ffai_error *err) {
         int have = 0;
         for (int i = 0; i < set->n_files; i++)
             if (strcmp(set->files[i].path, shard) == 0) have = 1;
-        if (!have && (st = add_file(set, shard, err))) break;
+        if (!have && (st = add_file(set, shard, err))) {
+            ffai_error_prefix(err, "%s: tensor %s", path, key); /* say which index entry led there */
+            break;
+        }
     }
     if (!st) st = finish(set, err);
     if (!st) json_object_foreach(wm, key, val) {
