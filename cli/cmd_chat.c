@@ -131,10 +131,17 @@ int cmd_chat(int argc, char **argv) {
         int32_t *ids = NULL;
         int n = 0, dropped = 0;
         ffai_status st;
-        while (!(st = render(info.dir, tok, msgs, &ids, &n, &err)) && n + max_tokens > ctx && drop_oldest(msgs, first)) {
+        json_t *trial = json_copy(msgs); /* old exchanges are dropped only if the new message then fits */
+        while (!(st = render(info.dir, tok, trial, &ids, &n, &err)) && n + max_tokens > ctx && drop_oldest(trial, first)) {
             free(ids);
+            ids = NULL;
             dropped++;
         }
+        if (!st && n + max_tokens <= ctx) {
+            json_decref(msgs);
+            msgs = trial;
+        } else
+            json_decref(trial);
         if (!st && n + max_tokens > ctx) {
             st = err.status = FFAI_ERR_RANGE;
             snprintf(err.msg, sizeof err.msg, "the message (%d tokens) + --max-tokens %ld do not fit the context %ld — raise --ctx or shorten it", n,
