@@ -193,7 +193,7 @@ int cmd_bench(int argc, char **argv) {
             break;
         }
         all = g;
-        memcpy(all + n_all, rows, sizeof *rows * (size_t)n);
+        if (n) memcpy(all + n_all, rows, sizeof *rows * (size_t)n);
         n_all += n;
         free(rows);
     }

@@ -7,6 +7,7 @@
 #include "chat_prompt.h"
 #include "commands.h"
 #include "common.h"
+#include "sampling.h"
 
 typedef struct {
     ffai_detok_stream *ds;
@@ -28,10 +29,11 @@ static int on_token(void *user, int32_t tok, const float *logits) {
 
 int cmd_generate(int argc, char **argv) {
     const char *model = NULL, *prompt = NULL, *prompt_ids = NULL, *system = NULL;
-    long max_tokens = 64, top_k = 0, seed = 0, threads = 0, ctx = 0, repeat_last_n = 64;
-    double temperature = 0.0, top_p = 1.0, min_p = 0.0, repeat_penalty = 1.0;
+    long max_tokens = 64, threads = 0, ctx = 0;
     bool print_ids = false, chat = false, stats = false, no_special = false;
-    arg_spec specs[] = {
+    cli_sampling smp;
+    cli_sampling_default(&smp);
+    const arg_spec base[] = {
         {"--model", ARG_STR, &model, "M", "model dir or hub id (default: the embedded ffai-tiny-qwen3)", NULL},
         {"--prompt", ARG_STR, &prompt, "TEXT", "prompt text (default: \"Once upon a time\")", NULL},
         {"--prompt-ids", ARG_STR, &prompt_ids, "1,2,3", "prompt as token ids instead of text", NULL},
@@ -39,19 +41,16 @@ int cmd_generate(int argc, char **argv) {
         {"--system", ARG_STR, &system, "TEXT", "with --chat: a system message", NULL},
         {"--no-special", ARG_FLAG, &no_special, NULL, "do not add the tokenizer's BOS/EOS to a text prompt", NULL},
         {"--max-tokens", ARG_INT, &max_tokens, "N", "tokens to generate at most (default 64)", NULL},
-        {"--temperature", ARG_DOUBLE, &temperature, "T", "sampling temperature; 0 = greedy (default 0)", NULL},
-        {"--top-k", ARG_INT, &top_k, "K", "keep the K most likely tokens; 0 = off (default 0)", NULL},
-        {"--top-p", ARG_DOUBLE, &top_p, "P", "nucleus sampling mass; 1 = off (default 1)", NULL},
-        {"--min-p", ARG_DOUBLE, &min_p, "P", "drop tokens below P x the top probability; 0 = off (default 0)", NULL},
-        {"--repeat-penalty", ARG_DOUBLE, &repeat_penalty, "R", "repetition penalty; 1 = off (default 1)", NULL},
-        {"--repeat-last-n", ARG_INT, &repeat_last_n, "N", "tokens the penalty looks back over (default 64)", NULL},
-        {"--seed", ARG_INT, &seed, "S", "sampling seed (default 0)", NULL},
         {"--ctx", ARG_INT, &ctx, "N", "context size (default: prompt + max tokens)", NULL},
         {"--threads", ARG_INT, &threads, "N", "worker threads (default: all cores)", NULL},
         {"--print-ids", ARG_FLAG, &print_ids, NULL, "print the generated ids as one JSON array line instead of text", NULL},
         {"--stats", ARG_FLAG, &stats, NULL, "print prefill/decode speed on stderr at the end", NULL},
     };
-    arg_parser p = {"ffai generate", "[--model M] (--prompt TEXT | --prompt-ids 1,2,3) [options]", specs, (int)(sizeof specs / sizeof specs[0]), NULL, NULL};
+    arg_spec specs[sizeof base / sizeof base[0] + CLI_SAMPLING_SPECS];
+    int ns = (int)(sizeof base / sizeof base[0]);
+    memcpy(specs, base, sizeof base);
+    ns += cli_sampling_specs(&smp, specs + ns);
+    arg_parser p = {"ffai generate", "[--model M] (--prompt TEXT | --prompt-ids 1,2,3) [options]", specs, ns, NULL, NULL};
     int rc = args_parse(&p, argc, argv, 2);
     if (rc) return rc == 1 ? 0 : 2;
     if (prompt && prompt_ids) {
@@ -98,13 +97,7 @@ int cmd_generate(int argc, char **argv) {
     ffai_gen_params gp;
     ffai_gen_params_default(&gp);
     gp.max_tokens = (int)max_tokens;
-    gp.temperature = (float)temperature;
-    gp.top_k = (int)top_k;
-    gp.top_p = (float)top_p;
-    gp.min_p = (float)min_p;
-    gp.repeat_penalty = (float)repeat_penalty;
-    gp.repeat_last_n = (int)repeat_last_n;
-    gp.seed = (uint64_t)seed;
+    cli_sampling_apply(&smp, &gp);
     gp.n_stop = cli_stop_ids(m, tok, stop, 16);
     gp.stop_ids = stop;
     out = malloc(sizeof *out * (size_t)(max_tokens > 0 ? max_tokens : 1));

@@ -16,6 +16,7 @@
 #include "ffai/tokenizer.h"
 #include "ffai/chat.h"
 #include "ffai/generate.h"
+#include "ffai/session.h"
 #include "ffai/bench.h"
 #include "ffai/prompt.h"
 #include "ffai/report.h"

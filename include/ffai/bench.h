@@ -29,7 +29,7 @@ typedef struct {
     float temperature;
     bool warmup;               /* a 4-token warm-up before the measured run (default on) */
     bool chat;                 /* simple: wrap the prompt with the chat template */
-    int turns;                 /* multi-turn: 4..6 */
+    int turns;                 /* multi-turn: 1..6 (default 4) */
     const char *tool_cases;    /* tool-calling: a JSON file of cases, NULL = the default case */
     const char *data_dir;      /* bundled data (filler text); NULL = "data" */
     int profiling;             /* every N decode steps, a per-op time table to log */

@@ -18,8 +18,8 @@ static const struct {
     {"simple", bench_method_simple, NULL},
     {"summarization", bench_method_summarization, NULL},
     {"wikitext2", bench_method_wikitext2, NULL},
-    {"niah", NULL, "needs the niah method (needle placement over the bundled filler)"},
-    {"multi-turn", NULL, "needs the multi-turn method (conversation session with KV-cache reuse)"},
+    {"niah", bench_method_niah, NULL},
+    {"multi-turn", bench_method_multiturn, NULL},
     {"tool-calling", bench_method_toolcall, NULL},
     {"ngram-spot", NULL, "needs prompt-lookup speculative decoding (n-gram drafts verified in one batch)"},
     {"ngram-sweep", NULL, "needs prompt-lookup speculative decoding (n-gram drafts verified in one batch)"},
@@ -77,6 +77,8 @@ ffai_status ffai_bench_validate(const char *method, const ffai_bench_options *o,
     if (o->max_tokens < -1 || o->max_tokens > 1 << 20) return ffai_fail(err, FFAI_ERR_INVALID_ARG, "--max-tokens out of range — use 0..1048576");
     for (int i = 0; i < o->n_ctx; i++)
         if (o->ctx[i] < 2) return ffai_fail(err, FFAI_ERR_INVALID_ARG, "--ctx %d is too small — use sizes of at least 2 tokens", o->ctx[i]);
+    if (strcmp(method, "multi-turn") == 0 && (o->turns < 1 || o->turns > 6))
+        return ffai_fail(err, FFAI_ERR_INVALID_ARG, "--turns %d is out of range — use 1..6", o->turns);
     if (o->wikitext2_max_tokens < 2) return ffai_fail(err, FFAI_ERR_INVALID_ARG, "--wikitext2-max-tokens must be at least 2");
     return FFAI_OK;
 }

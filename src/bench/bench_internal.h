@@ -31,6 +31,12 @@ void bench_gen_free(bench_gen *g);
 ffai_status bench_generate(ffai_bench *b, const ffai_bench_options *o, ffai_context *c, const int32_t *prompt, int n_prompt, int max_tokens,
                            bench_gen *g, ffai_error *err);
 
+/* The same through a session: the prompt's common prefix with the cache is
+ * reused and only the rest prefilled (g->st.prompt_tokens); *reused (optional)
+ * receives the cached tokens kept. */
+ffai_status bench_generate_session(ffai_bench *b, const ffai_bench_options *o, ffai_session *s, const int32_t *prompt, int n_prompt, int max_tokens,
+                                   bench_gen *g, int *reused, ffai_error *err);
+
 /* A 4-token warm-up from the first tokens of prompt, then rewinds c to where it was. */
 ffai_status bench_warmup(ffai_bench *b, const ffai_bench_options *o, ffai_context *c, const int32_t *prompt, int n_prompt, ffai_error *err);
 
@@ -62,10 +68,24 @@ ffai_status bench_filler(const ffai_bench_options *o, const char **text, ffai_er
 void bench_log(const ffai_bench_options *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void bench_progress(const ffai_bench_options *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Runs prompt o->repeat times in a fresh context of n + max_tokens positions
+ * (after a warm-up), fills one row (contextSize = ctx_size) and, with a
+ * reference model, its KL. text (optional) receives the last run's output
+ * (malloc'd, special tokens skipped). */
+ffai_status bench_measure_prompt(ffai_bench *b, const ffai_bench_options *o, const char *method, const int32_t *ids, int n, int max_tokens,
+                                 long long ctx_size, ffai_bench_row *row, char **text, ffai_error *err);
+
+/* Splits the chat-template rendering of one user message `<content><after>`
+ * (with the generation prompt) into the ids before and after the content;
+ * without a chat template, the BOS (if any) and the ids of `after`. */
+ffai_status bench_chat_frame(ffai_bench *b, const char *after, int32_t **pre, int *npre, int32_t **suf, int *nsuf, ffai_error *err);
+
 /* Methods. */
 ffai_status bench_method_simple(ffai_bench *b, const ffai_bench_options *o, ffai_bench_row **rows, int *n, ffai_error *err);
 ffai_status bench_method_summarization(ffai_bench *b, const ffai_bench_options *o, ffai_bench_row **rows, int *n, ffai_error *err);
 ffai_status bench_method_toolcall(ffai_bench *b, const ffai_bench_options *o, ffai_bench_row **rows, int *n, ffai_error *err);
 ffai_status bench_method_wikitext2(ffai_bench *b, const ffai_bench_options *o, ffai_bench_row **rows, int *n, ffai_error *err);
+ffai_status bench_method_niah(ffai_bench *b, const ffai_bench_options *o, ffai_bench_row **rows, int *n, ffai_error *err);
+ffai_status bench_method_multiturn(ffai_bench *b, const ffai_bench_options *o, ffai_bench_row **rows, int *n, ffai_error *err);
 
 #endif

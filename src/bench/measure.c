@@ -60,9 +60,11 @@ static void fill_params(const ffai_bench *b, const ffai_bench_options *o, int ma
     p->n_stop = b->n_stop;
 }
 
-ffai_status bench_generate(ffai_bench *b, const ffai_bench_options *o, ffai_context *c, const int32_t *prompt, int n_prompt, int max_tokens,
-                           bench_gen *g, ffai_error *err) {
+/* One measured generation in c, or through session s (prefix reuse) when non-NULL. */
+static ffai_status measured(ffai_bench *b, const ffai_bench_options *o, ffai_context *c, ffai_session *ses, const int32_t *prompt, int n_prompt,
+                            int max_tokens, bench_gen *g, int *reused, ffai_error *err) {
     memset(g, 0, sizeof *g);
+    if (ses) c = ffai_session_context(ses);
     int cap = max_tokens > 0 ? max_tokens : 1;
     g->ids = malloc(sizeof *g->ids * (size_t)cap);
     g->times = malloc(sizeof *g->times * (size_t)cap);
@@ -79,7 +81,8 @@ ffai_status bench_generate(ffai_bench *b, const ffai_bench_options *o, ffai_cont
     ffai_mem_reset_peak();
     g->baseline = (long long)cur;
     g->st.token_times = g->times;
-    ffai_status st = ffai_generate(c, prompt, n_prompt, &p, on_token, &s, g->ids, &g->st, err);
+    ffai_status st = ses ? ffai_session_generate(ses, prompt, n_prompt, &p, on_token, &s, g->ids, &g->st, reused, err)
+                         : ffai_generate(c, prompt, n_prompt, &p, on_token, &s, g->ids, &g->st, err);
     if (st) {
         bench_gen_free(g);
         return st;
@@ -93,6 +96,16 @@ ffai_status bench_generate(ffai_bench *b, const ffai_bench_options *o, ffai_cont
     size_t len;
     if ((st = ffai_tokenizer_decode(b->tok, g->ids, (size_t)g->n, true, &g->text, &len, err))) bench_gen_free(g);
     return st;
+}
+
+ffai_status bench_generate(ffai_bench *b, const ffai_bench_options *o, ffai_context *c, const int32_t *prompt, int n_prompt, int max_tokens,
+                           bench_gen *g, ffai_error *err) {
+    return measured(b, o, c, NULL, prompt, n_prompt, max_tokens, g, NULL, err);
+}
+
+ffai_status bench_generate_session(ffai_bench *b, const ffai_bench_options *o, ffai_session *s, const int32_t *prompt, int n_prompt, int max_tokens,
+                                   bench_gen *g, int *reused, ffai_error *err) {
+    return measured(b, o, NULL, s, prompt, n_prompt, max_tokens, g, reused, err);
 }
 
 ffai_status bench_warmup(ffai_bench *b, const ffai_bench_options *o, ffai_context *c, const int32_t *prompt, int n_prompt, ffai_error *err) {

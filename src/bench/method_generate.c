@@ -8,9 +8,9 @@
 #include "bench/bench_internal.h"
 #include "core/error.h"
 
-/* Runs prompt `repeat` times in a fresh context (after a warm-up) and fills one row. */
-static ffai_status measure_prompt(ffai_bench *b, const ffai_bench_options *o, const char *method, const int32_t *ids, int n, int max_tokens,
-                                  long long ctx_size, ffai_bench_row *row, ffai_error *err) {
+ffai_status bench_measure_prompt(ffai_bench *b, const ffai_bench_options *o, const char *method, const int32_t *ids, int n, int max_tokens,
+                                 long long ctx_size, ffai_bench_row *row, char **text, ffai_error *err) {
+    if (text) *text = NULL;
     ffai_context *c = NULL;
     int R = o->repeat;
     bench_gen *runs = calloc((size_t)R, sizeof *runs);
@@ -36,6 +36,10 @@ static ffai_status measure_prompt(ffai_bench *b, const ffai_bench_options *o, co
             row->gen_kld = kl;
             free(seq);
         }
+    }
+    if (!st && text) {
+        *text = strdup(runs[R - 1].text ? runs[R - 1].text : "");
+        if (!*text) st = ffai_fail(err, FFAI_ERR_NOMEM, "out of memory");
     }
     for (int r = 0; r < R; r++) bench_gen_free(&runs[r]);
     free(runs);
@@ -70,7 +74,7 @@ ffai_status bench_method_simple(ffai_bench *b, const ffai_bench_options *o, ffai
         st = ffai_fail(err, FFAI_ERR_RANGE, "prompt (%d tokens) + --max-tokens %d exceed the model's %d positions — shorten them", n, max_tokens,
                        b->info.max_pos);
     if (!st) st = one_row(rows, nrows, err);
-    if (!st) st = measure_prompt(b, o, "simple", ids, n, max_tokens, b->info.max_pos, *rows, err);
+    if (!st) st = bench_measure_prompt(b, o, "simple", ids, n, max_tokens, b->info.max_pos, *rows, NULL, err);
     free(ids);
     return st;
 }
@@ -78,27 +82,28 @@ ffai_status bench_method_simple(ffai_bench *b, const ffai_bench_options *o, ffai
 /* ---- summarization: a prompt of exactly N tokens ---- */
 
 #define CONTENT_MARK "@@FFAI-CONTENT-7f3a@@"
-static const char INSTRUCTION[] = "Summarize the content above.";
 
-/* Splits the rendered prompt around the content: prefix ids + filler ids + suffix ids. */
-static ffai_status frame_ids(ffai_bench *b, int32_t **pre, int *npre, int32_t **suf, int *nsuf, ffai_error *err) {
-    char *rendered = NULL;
-    ffai_status st;
-    json_t *msgs = json_pack("[{s:s}]", "role", "user");
-    json_object_set_new(json_array_get(msgs, 0), "content", json_string(CONTENT_MARK "\n\n" "Summarize the content above."));
-    char *mj = json_dumps(msgs, JSON_COMPACT);
+ffai_status bench_chat_frame(ffai_bench *b, const char *after, int32_t **pre, int *npre, int32_t **suf, int *nsuf, ffai_error *err) {
+    *pre = *suf = NULL;
+    *npre = *nsuf = 0;
+    char *rendered = NULL, *content = malloc(strlen(CONTENT_MARK) + strlen(after) + 1);
+    if (!content) return ffai_fail(err, FFAI_ERR_NOMEM, "out of memory");
+    strcat(strcpy(content, CONTENT_MARK), after);
+    json_t *msgs = json_pack("[{s:s,s:s}]", "role", "user", "content", content);
+    char *mj = msgs ? json_dumps(msgs, JSON_COMPACT) : NULL;
     json_decref(msgs);
-    st = ffai_chat_render(b->model_dir, mj, NULL, true, NULL, &rendered, err);
+    ffai_status st = mj ? ffai_chat_render(b->model_dir, mj, NULL, true, NULL, &rendered, err) : ffai_fail(err, FFAI_ERR_NOMEM, "out of memory");
     free(mj);
     bool templ = st == FFAI_OK;
     if (!templ) {
-        if (st != FFAI_ERR_NOT_FOUND) return st;
-        /* no chat template: plain text + the instruction */
-        size_t k = strlen(CONTENT_MARK) + strlen(INSTRUCTION) + 3;
-        rendered = malloc(k);
-        if (!rendered) return ffai_fail(err, FFAI_ERR_NOMEM, "out of memory");
-        snprintf(rendered, k, "%s\n\n%s", CONTENT_MARK, INSTRUCTION);
+        if (st != FFAI_ERR_NOT_FOUND) {
+            free(content);
+            return st;
+        }
+        rendered = content; /* no chat template: plain text */
+        content = NULL;
     }
+    free(content);
     char *mark = strstr(rendered, CONTENT_MARK);
     if (!mark) {
         free(rendered);
@@ -120,7 +125,7 @@ ffai_status bench_method_summarization(ffai_bench *b, const ffai_bench_options *
     int32_t *pre = NULL, *suf = NULL, *fill = NULL, *ids = NULL;
     int npre = 0, nsuf = 0, nfill = 0;
     ffai_status st = bench_filler(o, &filler, err);
-    if (!st) st = frame_ids(b, &pre, &npre, &suf, &nsuf, err);
+    if (!st) st = bench_chat_frame(b, "\n\nSummarize the content above.", &pre, &npre, &suf, &nsuf, err);
     if (!st) st = bench_encode(b, filler, false, &fill, &nfill, err);
     if (!st && nfill == 0) st = ffai_fail(err, FFAI_ERR_FORMAT, "the bundled filler text is empty");
     for (int i = 0; i < ns && !st; i++) {
@@ -148,7 +153,7 @@ ffai_status bench_method_summarization(ffai_bench *b, const ffai_bench_options *
         for (int k = 0; k < body; k++) ids[npre + k] = fill[k % nfill]; /* the text repeats when N outgrows it */
         memcpy(ids + npre + body, suf, sizeof *ids * (size_t)nsuf);
         bench_progress(o, "summarization: ctx %d (%d/%d)", N, i + 1, ns);
-        st = measure_prompt(b, o, "summarization", ids, N, max_tokens, N, &(*rows)[i], err);
+        st = bench_measure_prompt(b, o, "summarization", ids, N, max_tokens, N, &(*rows)[i], NULL, err);
     }
     free(ids);
     free(pre);

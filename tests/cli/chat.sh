@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# chat.sh — `ffai chat`: two piped turns, one reply line each; --stats shows the
+# second turn reusing the cached first exchange (only the new suffix prefilled).
+set -u
+BIN=${FFAI_BIN:-ffai}
+fail=0; pass=0
+check() { if eval "$2"; then pass=$((pass + 1)); else echo "FAIL: $1"; fail=$((fail + 1)); fi; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf 'Hi! What is a fun fact about octopuses?\nCool. Now tell me one about elephants.\n' |
+    "$BIN" chat --max-tokens 24 --stats --system "You are a helpful assistant." >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "exit 0 (got $rc: $(cat "$tmp/err"))" '[ $rc -eq 0 ]'
+check "two turns in the stats: $(cat "$tmp/err")" '[ "$(grep -c "^\[turn [12]: " "$tmp/err")" -eq 2 ]'
+check "a non-empty reply per turn: $(cat "$tmp/out")" '[ "$(grep -c . "$tmp/out")" -ge 2 ]'
+t1=$(sed -n 's/^\[turn 1: prompt \([0-9]*\) tokens (\([0-9]*\) reused, \([0-9]*\) new).*/\1 \2 \3/p' "$tmp/err")
+t2=$(sed -n 's/^\[turn 2: prompt \([0-9]*\) tokens (\([0-9]*\) reused, \([0-9]*\) new).*/\1 \2 \3/p' "$tmp/err")
+read -r n1 r1 k1 <<<"$t1"; read -r n2 r2 k2 <<<"$t2"
+check "turn 1 prefills everything ($t1)" '[ -n "$t1" ] && [ "$r1" -eq 0 ] && [ "$k1" -eq "$n1" ]'
+check "turn 2 reuses at least the first prompt and prefills only the rest ($t2 after $t1)" \
+    '[ -n "$t2" ] && [ "$r2" -ge "$n1" ] && [ $((r2 + k2)) -eq "$n2" ] && [ "$k2" -lt $((n2 - n1)) ]'
+
+out=$(printf '/exit\nnever answered\n' | "$BIN" chat 2>&1); rc=$?
+check "/exit ends at once (got $rc: $out)" '[ $rc -eq 0 ] && [ -z "$out" ]'
+out=$("$BIN" chat --max-tokn 3 </dev/null 2>&1); rc=$?
+check "typo'd flag exits 2 with a suggestion (got $rc: $out)" '[ $rc -eq 2 ] && [[ "$out" == *"did you mean '"'"'--max-tokens'"'"'"* ]]'
+
+echo "cli chat: $pass passed, $fail failed"
+[ $fail -eq 0 ]
