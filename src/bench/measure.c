@@ -37,7 +37,7 @@ static void log_profile(gen_cb *s) {
     double tot = 0;
     for (int i = 0; i < 6; i++) tot += d[i];
     static const char *names[6] = {"matmul", "attention", "norm", "rope", "sampling", "other"};
-    bench_log(s->o, "profile: decode steps %d-%d (%.3f ms/token)", s->step - s->o->profiling + 1, s->step, tot * 1e3 / s->o->profiling);
+    bench_log(s->o, "profile: decode steps %d-%d (%.3f ms/token)", s->step - s->o->profiling, s->step - 1, tot * 1e3 / s->o->profiling);
     for (int i = 0; i < 6; i++)
         bench_log(s->o, "  %-10s %9.3f ms  %5.1f%%", names[i], d[i] * 1e3, tot > 0 ? 100.0 * d[i] / tot : 0.0);
     s->last = t;
@@ -46,8 +46,12 @@ static void log_profile(gen_cb *s) {
 static int on_token(void *user, int32_t tok, const float *logits) {
     gen_cb *s = user;
     s->nll -= metric_logprob(logits, s->vocab, tok);
-    s->step++;
-    if (s->o->profiling > 0 && s->step % s->o->profiling == 0) log_profile(s);
+    /* the first token closes the prefill; the profile windows cover decode steps only */
+    if (s->step++ == 0) {
+        ffai_context_op_times(s->c, &s->last);
+        return 0;
+    }
+    if (s->o->profiling > 0 && (s->step - 1) % s->o->profiling == 0) log_profile(s);
     return 0;
 }
 

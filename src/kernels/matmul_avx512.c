@@ -9,6 +9,7 @@
 #include "kernels/kernels.h"
 #include "kernels/attention_avx512.h"
 
+#define PF_DIST 1024 /* bytes ahead in each weight row */
 #define TGT __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma,f16c")))
 
 TGT static inline float hsum(__m512 v) { return _mm512_reduce_add_ps(v); }
@@ -60,7 +61,20 @@ __attribute__((always_inline)) TGT static inline void mv_dense_k(const wmat *W, 
         __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
         __m512 b0 = _mm512_setzero_ps(), b1 = _mm512_setzero_ps(), b2 = _mm512_setzero_ps(), b3 = _mm512_setzero_ps();
         int c = 0;
+        const size_t es = kind == WT_F32 ? 4 : 2;
         for (; c + 32 <= n; c += 32) {
+            /* software prefetch: hardware prefetchers stop at 4 KiB page
+             * boundaries, and mapped weights live in 4 KiB pages */
+            _mm_prefetch((const char *)w0 + (size_t)c * es + PF_DIST, _MM_HINT_T0);
+            _mm_prefetch((const char *)w1 + (size_t)c * es + PF_DIST, _MM_HINT_T0);
+            _mm_prefetch((const char *)w2 + (size_t)c * es + PF_DIST, _MM_HINT_T0);
+            _mm_prefetch((const char *)w3 + (size_t)c * es + PF_DIST, _MM_HINT_T0);
+            if (es == 4) {
+                _mm_prefetch((const char *)w0 + (size_t)c * es + PF_DIST + 64, _MM_HINT_T0);
+                _mm_prefetch((const char *)w1 + (size_t)c * es + PF_DIST + 64, _MM_HINT_T0);
+                _mm_prefetch((const char *)w2 + (size_t)c * es + PF_DIST + 64, _MM_HINT_T0);
+                _mm_prefetch((const char *)w3 + (size_t)c * es + PF_DIST + 64, _MM_HINT_T0);
+            }
             __m512 xv = _mm512_loadu_ps(x + c), xw = _mm512_loadu_ps(x + c + 16);
             a0 = _mm512_fmadd_ps(load_w16(kind, w0, c), xv, a0);
             a1 = _mm512_fmadd_ps(load_w16(kind, w1, c), xv, a1);
