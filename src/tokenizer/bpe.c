@@ -49,10 +49,11 @@ static ffai_status dup_model_form(tok_bpe *m, const tj_val *v, const char *what,
     return FFAI_OK;
 }
 
-static ffai_status load_vocab(ffai_tokenizer *tok, const tj_val *vocab, tok_buf *tmp, ffai_error *err) {
+static ffai_status load_vocab(ffai_tokenizer *tok, const tok_vocab_ent *ents, size_t n_ents, tok_buf *tmp,
+                              ffai_error *err) {
     tok_bpe *m = &tok->bpe;
     /* keys that are not the id's piece verbatim are copied into key_pool; pass 1 builds it */
-    size_t nv = vocab->n ? vocab->n : 1;
+    size_t nv = n_ents ? n_ents : 1;
     uint32_t *koff = malloc(nv * sizeof *koff), *klen = malloc(nv * sizeof *klen);
     tok_buf kp = {0};
     if (!koff || !klen) {
@@ -61,13 +62,13 @@ static ffai_status load_vocab(ffai_tokenizer *tok, const tj_val *vocab, tok_buf 
         return ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
     }
     ffai_status st = FFAI_OK;
-    for (uint32_t i = 0; i < vocab->n; i++) {
-        const tj_val *e = &vocab->items[i];
-        int32_t id = (int32_t)e->num; /* validated by the caller */
+    for (size_t i = 0; i < n_ents; i++) {
+        const tok_vocab_ent *e = &ents[i];
+        int32_t id = e->id;
         koff[i] = UINT32_MAX;
         const char *s;
         size_t n;
-        if (!model_form(m, e->key, e->key_len, tmp, &s, &n)) {
+        if (!model_form(m, e->key, e->len, tmp, &s, &n)) {
             koff[i] = UINT32_MAX - 1; /* unreachable in byte mode: not indexed */
             continue;
         }
@@ -85,11 +86,10 @@ static ffai_status load_vocab(ffai_tokenizer *tok, const tj_val *vocab, tok_buf 
             break;
         }
     }
-    if (st == FFAI_OK && !tok_smap_init(&m->vocab, vocab->n))
+    if (st == FFAI_OK && !tok_smap_init(&m->vocab, n_ents))
         st = ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
-    for (uint32_t i = 0; st == FFAI_OK && i < vocab->n; i++) {
-        const tj_val *e = &vocab->items[i];
-        int32_t id = (int32_t)e->num;
+    for (size_t i = 0; st == FFAI_OK && i < n_ents; i++) {
+        int32_t id = ents[i].id;
         if (koff[i] == UINT32_MAX - 1) continue;
         const char *s = NULL;
         size_t n = 0;
@@ -107,7 +107,7 @@ static ffai_status load_vocab(ffai_tokenizer *tok, const tj_val *vocab, tok_buf 
     return st;
 }
 
-/* Splits one merges entry into its two raw halves. */
+/* Reads one merges entry, "a b" or ["a", "b"], into its two raw halves. */
 static bool merge_parts(const tj_val *e, const char **a, size_t *an, const char **b, size_t *bn) {
     if (e->type == TJ_STR) {
         const char *sp = memchr(e->str, ' ', e->n);
@@ -118,26 +118,32 @@ static bool merge_parts(const tj_val *e, const char **a, size_t *an, const char 
         *bn = e->n - *an - 1;
         return true;
     }
-    if (e->type == TJ_ARR && e->n == 2 && e->items[0].type == TJ_STR && e->items[1].type == TJ_STR) {
-        *a = e->items[0].str;
-        *an = e->items[0].n;
-        *b = e->items[1].str;
-        *bn = e->items[1].n;
-        return true;
-    }
-    return false;
+    if (e->type != TJ_RAW) return false;
+    tj_stream in;
+    tj_val x, y, z;
+    if (!tj_stream_begin(&in, e, '[', "merge", NULL) || !tj_stream_next(&in, &x) || !tj_stream_next(&in, &y) ||
+        tj_stream_next(&in, &z) || in.st != FFAI_OK || x.type != TJ_STR || y.type != TJ_STR)
+        return false;
+    *a = x.str;
+    *an = x.n;
+    *b = y.str;
+    *bn = y.n;
+    return true;
 }
 
 static ffai_status load_merges(tok_bpe *m, const tj_val *merges, ffai_error *err) {
-    if (!tok_pmap_init(&m->merges, merges ? merges->n : 0))
+    if (!tok_pmap_init(&m->merges, merges ? merges->count : 0))
         return ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
     if (!merges) return FFAI_OK;
+    tj_stream it;
+    if (!tj_stream_begin(&it, merges, '[', "tokenizer.json: model.merges", err)) return it.st;
     tok_buf ta = {0}, tb = {0}, cat = {0};
     ffai_status st = FFAI_OK;
-    for (uint32_t r = 0; r < merges->n && st == FFAI_OK; r++) {
+    tj_val e;
+    for (uint32_t r = 0; st == FFAI_OK && tj_stream_next(&it, &e); r++) {
         const char *a, *b;
         size_t an, bn;
-        if (!merge_parts(&merges->items[r], &a, &an, &b, &bn)) {
+        if (!merge_parts(&e, &a, &an, &b, &bn)) {
             st = ffai_fail(err, FFAI_ERR_FORMAT,
                            "tokenizer.json: model.merges[%u] is neither \"a b\" nor [\"a\", \"b\"]", r);
             break;
@@ -168,13 +174,15 @@ static ffai_status load_merges(tok_bpe *m, const tj_val *merges, ffai_error *err
         }
         if (!tok_pmap_put(&m->merges, ia, ib, r, inew)) st = ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
     }
+    if (st == FFAI_OK && it.st != FFAI_OK) st = it.st;
     tok_buf_free(&ta);
     tok_buf_free(&tb);
     tok_buf_free(&cat);
     return st;
 }
 
-ffai_status tok_bpe_load(ffai_tokenizer *tok, const tj_val *model, ffai_error *err) {
+ffai_status tok_bpe_load(ffai_tokenizer *tok, const tj_val *model, const tok_vocab_ent *ents, size_t n_ents,
+                         ffai_error *err) {
     tok_bpe *m = &tok->bpe;
     m->unk_id = -1;
     for (int i = 0; i < 256; i++) m->unit_id[i] = m->fallback_id[i] = -1;
@@ -190,13 +198,11 @@ ffai_status tok_bpe_load(ffai_tokenizer *tok, const tj_val *model, ffai_error *e
     if (st == FFAI_OK)
         st = dup_model_form(m, tj_get(model, "end_of_word_suffix"), "end_of_word_suffix", &m->eow_suffix,
                             &m->eow_suffix_len, &tmp, err);
-    const tj_val *vocab = tj_get_type(model, "vocab", TJ_OBJ);
-    if (st == FFAI_OK && !vocab) st = ffai_fail(err, FFAI_ERR_FORMAT, "tokenizer.json: model.vocab is missing or not an object");
-    if (st == FFAI_OK) st = load_vocab(tok, vocab, &tmp, err);
+    if (st == FFAI_OK) st = load_vocab(tok, ents, n_ents, &tmp, err);
     const tj_val *merges = tj_get(model, "merges");
-    if (st == FFAI_OK && merges && merges->type != TJ_ARR && merges->type != TJ_NULL)
+    if (st == FFAI_OK && merges && merges->type != TJ_RAW && merges->type != TJ_NULL)
         st = ffai_fail(err, FFAI_ERR_FORMAT, "tokenizer.json: model.merges must be an array");
-    if (st == FFAI_OK) st = load_merges(m, merges && merges->type == TJ_ARR ? merges : NULL, err);
+    if (st == FFAI_OK) st = load_merges(m, merges && merges->type == TJ_RAW ? merges : NULL, err);
     const tj_val *unk = tj_get(model, "unk_token");
     if (st == FFAI_OK && unk && unk->type == TJ_STR) {
         m->unk_token = strdup(unk->str);

@@ -28,7 +28,10 @@ typedef struct {
     const char *what;
     ffai_error *err;
     tj_block *blocks;
-    tj_list lists[TJ_MAX_DEPTH + 1];
+    tj_list *lists; /* TJ_MAX_DEPTH + 1 per-depth scratch lists (tj_parse only) */
+    const char *const *raw;
+    const char *key1; /* key of the current depth-1 member */
+    uint32_t key1_len;
     ffai_status st;
 } tj_parser;
 
@@ -227,6 +230,74 @@ static int tj_push(tj_parser *ps, tj_list *l, tj_val *v) {
 
 static int tj_value(tj_parser *ps, tj_val *v, int depth);
 
+/* Bytes the container skipper must look at outside strings. */
+static const uint8_t SKIP_CLASS[256] = {
+    ['"'] = 1, ['['] = 2, ['{'] = 2, [']'] = 3, ['}'] = 3, [','] = 4,
+    [' '] = 5, ['\n'] = 5, ['\r'] = 5, ['\t'] = 5,
+};
+
+/* Skips a container, checking that strings end and brackets balance; counts its elements. */
+static int tj_skip_container(tj_parser *ps, uint32_t *count) {
+    char stack[TJ_MAX_DEPTH];
+    int d = 0;
+    uint32_t commas = 0;
+    bool any = false;
+    const unsigned char *p = (const unsigned char *)ps->p, *end = (const unsigned char *)ps->end;
+    while (p < end) {
+        unsigned char c = *p++;
+        uint8_t k = SKIP_CLASS[c];
+        if (d == 1 && k != 5 && k != 3) {
+            if (k == 4) commas++;
+            else any = true;
+        }
+        switch (k) {
+        case 1: /* string: only '"' and '\\' matter */
+            for (;;) {
+                while (p < end && *p != '"' && *p != '\\') p++;
+                if (p >= end) {
+                    tj_errorf(ps, (const char *)p, "unterminated string");
+                    return -1;
+                }
+                if (*p == '"') break;
+                p += 2; /* escape: the next byte is never the closing quote */
+            }
+            p++;
+            break;
+        case 2:
+            if (d >= TJ_MAX_DEPTH) {
+                tj_errorf(ps, (const char *)p, "nesting too deep");
+                return -1;
+            }
+            stack[d++] = c == '[' ? ']' : '}';
+            break;
+        case 3:
+            if (d == 0 || stack[d - 1] != (char)c) {
+                tj_errorf(ps, (const char *)p - 1, "unbalanced brackets");
+                return -1;
+            }
+            if (--d == 0) {
+                ps->p = (char *)p;
+                *count = any ? commas + 1 : 0;
+                return 0;
+            }
+            break;
+        default: break;
+        }
+    }
+    tj_errorf(ps, (const char *)p, "unexpected end of input");
+    return -1;
+}
+
+static bool tj_is_raw(const tj_parser *ps, const char *key, uint32_t key_len) {
+    if (!ps->raw || !ps->key1) return false;
+    for (const char *const *r = ps->raw; *r; r++) {
+        const char *dot = strchr(*r, '.');
+        if (!dot || (size_t)(dot - *r) != ps->key1_len || memcmp(*r, ps->key1, ps->key1_len) != 0) continue;
+        if (strlen(dot + 1) == key_len && memcmp(dot + 1, key, key_len) == 0) return true;
+    }
+    return false;
+}
+
 static int tj_container(tj_parser *ps, tj_val *v, int depth, bool obj) {
     if (depth >= TJ_MAX_DEPTH) {
         tj_errorf(ps, ps->p, "nesting too deep");
@@ -266,7 +337,16 @@ static int tj_container(tj_parser *ps, tj_val *v, int depth, bool obj) {
         }
         const char *key = item.key;
         uint32_t key_len = item.key_len;
-        if (tj_value(ps, &item, depth + 1)) return -1;
+        if (obj && depth == 0) ps->key1 = key, ps->key1_len = key_len;
+        tj_skip_ws(ps);
+        if (obj && depth == 1 && ps->p < ps->end && (*ps->p == '[' || *ps->p == '{') && tj_is_raw(ps, key, key_len)) {
+            item.type = TJ_RAW;
+            item.str = ps->p;
+            if (tj_skip_container(ps, &item.count)) return -1;
+            item.n = (uint32_t)(ps->p - item.str);
+        } else if (tj_value(ps, &item, depth + 1)) {
+            return -1;
+        }
         item.key = key;
         item.key_len = key_len;
         if (tj_push(ps, l, &item)) return -1;
@@ -326,14 +406,20 @@ static void tj_free_blocks(tj_block *b) {
     }
 }
 
-ffai_status tj_parse(char *buf, size_t len, tj_doc *doc, const char *what, ffai_error *err) {
+ffai_status tj_parse(char *buf, size_t len, tj_doc *doc, const char *what, const char *const *raw, ffai_error *err) {
+    if (len >= UINT32_MAX) return ffai_fail(err, FFAI_ERR_RANGE, "%s: file too large (%zu bytes)", what, len);
     memset(doc, 0, sizeof *doc);
     tj_parser *ps = calloc(1, sizeof *ps);
+    if (ps && !(ps->lists = calloc(TJ_MAX_DEPTH + 1, sizeof *ps->lists))) {
+        free(ps);
+        ps = NULL;
+    }
     if (!ps) return ffai_fail(err, FFAI_ERR_NOMEM, "%s: out of memory", what);
     ps->buf = ps->p = buf;
     ps->end = buf + len;
     ps->what = what;
     ps->err = err;
+    ps->raw = raw;
     tj_val *root = NULL;
     tj_val tmp;
     memset(&tmp, 0, sizeof tmp);
@@ -343,6 +429,7 @@ ffai_status tj_parse(char *buf, size_t len, tj_doc *doc, const char *what, ffai_
     }
     if (ps->st == FFAI_OK && (root = tj_alloc(ps, 1))) *root = tmp;
     for (int i = 0; i <= TJ_MAX_DEPTH; i++) free(ps->lists[i].v);
+    free(ps->lists);
     ffai_status st = ps->st;
     if (st != FFAI_OK) {
         tj_free_blocks(ps->blocks);
@@ -359,6 +446,85 @@ void tj_free(tj_doc *doc) {
     tj_free_blocks(doc->blocks);
     doc->blocks = NULL;
     doc->root = NULL;
+}
+
+bool tj_stream_begin(tj_stream *s, const tj_val *raw, char open, const char *what, ffai_error *err) {
+    memset(s, 0, sizeof *s);
+    s->what = what;
+    s->err = err;
+    if (!raw || raw->type != TJ_RAW || raw->n < 2 || raw->str[0] != open) {
+        s->st = ffai_fail(err, FFAI_ERR_FORMAT, "%s must be %s", what, open == '[' ? "an array" : "an object");
+        return false;
+    }
+    s->p = (char *)raw->str + 1;
+    s->end = (char *)raw->str + raw->n;
+    s->close = open == '[' ? ']' : '}';
+    s->first = true;
+    return true;
+}
+
+/* Element values in a stream are scalars or nested raw containers. */
+bool tj_stream_next(tj_stream *s, tj_val *v) {
+    if (s->st != FFAI_OK) return false;
+    tj_parser ps;
+    memset(&ps, 0, sizeof ps);
+    ps.buf = s->p;
+    ps.p = s->p;
+    ps.end = s->end;
+    ps.what = s->what;
+    ps.err = s->err;
+    memset(v, 0, sizeof *v);
+    tj_skip_ws(&ps);
+    if (ps.p < ps.end && *ps.p == s->close) {
+        s->p = ps.p + 1;
+        return false;
+    }
+    if (!s->first) {
+        if (ps.p >= ps.end || *ps.p != ',') {
+            tj_errorf(&ps, ps.p, "expected ',' between elements");
+            s->st = ps.st;
+            return false;
+        }
+        ps.p++;
+        tj_skip_ws(&ps);
+    }
+    s->first = false;
+    if (s->close == '}') {
+        if (ps.p >= ps.end || *ps.p != '"') {
+            tj_errorf(&ps, ps.p, "expected a string key");
+            s->st = ps.st;
+            return false;
+        }
+        ps.p++;
+        v->key = tj_string(&ps, &v->key_len);
+        tj_skip_ws(&ps);
+        if (v->key && (ps.p >= ps.end || *ps.p++ != ':')) tj_errorf(&ps, ps.p, "expected ':'");
+        tj_skip_ws(&ps);
+    }
+    if (ps.st == FFAI_OK && ps.p < ps.end && (*ps.p == '[' || *ps.p == '{')) {
+        const char *start = ps.p;
+        const char *key = v->key;
+        uint32_t kl = v->key_len;
+        uint32_t cnt = 0;
+        if (tj_skip_container(&ps, &cnt) == 0) {
+            v->count = cnt;
+            v->type = TJ_RAW;
+            v->str = start;
+            v->n = (uint32_t)(ps.p - start);
+            v->key = key;
+            v->key_len = kl;
+        }
+    } else if (ps.st == FFAI_OK) {
+        const char *key = v->key;
+        uint32_t kl = v->key_len;
+        if (tj_value(&ps, v, TJ_MAX_DEPTH) == 0) {
+            v->key = key;
+            v->key_len = kl;
+        }
+    }
+    s->p = ps.p;
+    s->st = ps.st;
+    return s->st == FFAI_OK;
 }
 
 const tj_val *tj_get(const tj_val *obj, const char *key) {

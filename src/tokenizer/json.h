@@ -9,7 +9,7 @@
 
 #include "ffai/status.h"
 
-typedef enum { TJ_NULL, TJ_BOOL, TJ_NUM, TJ_STR, TJ_ARR, TJ_OBJ } tj_type;
+typedef enum { TJ_NULL, TJ_BOOL, TJ_NUM, TJ_STR, TJ_ARR, TJ_OBJ, TJ_RAW } tj_type;
 
 typedef struct tj_val tj_val;
 struct tj_val {
@@ -18,11 +18,13 @@ struct tj_val {
     uint32_t n;         /* TJ_STR: byte length; TJ_ARR/TJ_OBJ: number of children */
     union {
         double num;         /* TJ_NUM */
-        const char *str;    /* TJ_STR: NUL-terminated (may also contain NUL bytes: use n) */
+        const char *str;    /* TJ_STR: NUL-terminated (may also contain NUL bytes: use n);
+                               TJ_RAW: the unparsed container text, n bytes (see tj_stream) */
         tj_val *items;      /* TJ_ARR/TJ_OBJ: n children, in document order */
     };
     const char *key;    /* object members: the key (NUL-terminated), else NULL */
     uint32_t key_len;
+    uint32_t count;     /* TJ_RAW: number of top-level elements */
 };
 
 typedef struct tj_block tj_block;
@@ -33,8 +35,29 @@ typedef struct {
 
 /* Parses buf[0..len) in place (strings are unescaped into the buffer, which must have
  * len+1 writable bytes with buf[len] == 0 and outlive the doc). `what` names the file
- * in error messages. On failure returns FFAI_ERR_FORMAT (or NOMEM) with line/column. */
-ffai_status tj_parse(char *buf, size_t len, tj_doc *doc, const char *what, ffai_error *err);
+ * in error messages. On failure returns FFAI_ERR_FORMAT (or NOMEM) with line/column.
+ * `raw` (optional, NULL-terminated list of "parent.child" names) marks container members
+ * at depth 2 that are only checked for balance and kept as TJ_RAW text, to be read with
+ * tj_stream: for the huge vocab/merges of tokenizer.json ("model.vocab", "model.merges"). */
+ffai_status tj_parse(char *buf, size_t len, tj_doc *doc, const char *what, const char *const *raw, ffai_error *err);
+
+/* Streaming reader over a TJ_RAW container, with no tree built. */
+typedef struct {
+    char *p, *end;
+    const char *what;
+    ffai_error *err;
+    char close;  /* ']' or '}' */
+    bool first;
+    ffai_status st;
+} tj_stream;
+
+/* Starts reading `raw` (a TJ_RAW value). Returns false (error set) when it is not the
+ * expected kind of container ('[' or '{'). */
+bool tj_stream_begin(tj_stream *s, const tj_val *raw, char open, const char *what, ffai_error *err);
+/* Next element: true with *v filled (strings unescaped in place, nested containers
+ * returned as TJ_RAW), false at the end or on error (then s->st != FFAI_OK). For objects
+ * v->key / v->key_len are set. */
+bool tj_stream_next(tj_stream *s, tj_val *v);
 /* Releases the tree (not the buffer). Accepts a zeroed doc. */
 void tj_free(tj_doc *doc);
 

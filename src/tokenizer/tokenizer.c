@@ -40,15 +40,45 @@ static ffai_status parse_added(ffai_tokenizer *tok, const tj_val *arr, ffai_erro
 }
 
 /* Every id's raw string in one pool: vocab entries, then added tokens (which win, as in HF). */
-static ffai_status build_pieces(ffai_tokenizer *tok, const tj_val *vocab, ffai_error *err) {
-    int64_t max_id = -1;
-    for (uint32_t i = 0; i < vocab->n; i++) {
+static ffai_status read_vocab(const tj_val *vocab, tok_vocab_ent **out, size_t *n_out, ffai_error *err) {
+    *out = NULL;
+    *n_out = 0;
+    tj_stream it;
+    if (!tj_stream_begin(&it, vocab, '{', TJ ": model.vocab", err)) return it.st;
+    size_t cap = (size_t)vocab->count + 1, n = 0;
+    tok_vocab_ent *ents = malloc(cap * sizeof *ents);
+    if (!ents) return oom(err);
+    tj_val v;
+    while (tj_stream_next(&it, &v)) {
         int64_t id;
-        if (!tj_int(&vocab->items[i], 0, TOK_MAX_IDS - 1, &id))
-            return ffai_fail(err, FFAI_ERR_FORMAT, TJ ": model.vocab['%s'] must be an integer id in 0..%d",
-                             vocab->items[i].key, TOK_MAX_IDS - 1);
-        if (id > max_id) max_id = id;
+        if (!tj_int(&v, 0, TOK_MAX_IDS - 1, &id)) {
+            free(ents);
+            return ffai_fail(err, FFAI_ERR_FORMAT, TJ ": model.vocab['%s'] must be an integer id in 0..%d", v.key,
+                             TOK_MAX_IDS - 1);
+        }
+        if (n == cap) {
+            tok_vocab_ent *ne = realloc(ents, (cap *= 2) * sizeof *ne);
+            if (!ne) {
+                free(ents);
+                return oom(err);
+            }
+            ents = ne;
+        }
+        ents[n++] = (tok_vocab_ent){v.key, v.key_len, (int32_t)id};
     }
+    if (it.st != FFAI_OK) {
+        free(ents);
+        return it.st;
+    }
+    *out = ents;
+    *n_out = n;
+    return FFAI_OK;
+}
+
+static ffai_status build_pieces(ffai_tokenizer *tok, const tok_vocab_ent *ents, size_t n_ents, ffai_error *err) {
+    int64_t max_id = -1;
+    for (size_t i = 0; i < n_ents; i++)
+        if (ents[i].id > max_id) max_id = ents[i].id;
     for (size_t i = 0; i < tok->n_added; i++)
         if (tok->added[i].id > max_id) max_id = tok->added[i].id;
     tok->n_ids = (size_t)(max_id + 1);
@@ -59,13 +89,14 @@ static ffai_status build_pieces(ffai_tokenizer *tok, const tj_val *vocab, ffai_e
     if (!tok->piece_off || !tok->piece_len || !tok->id_flags) return oom(err);
     memset(tok->piece_len, 0xFF, n * sizeof *tok->piece_len);
     tok_buf pool = {0};
-    for (uint32_t i = 0; i < vocab->n; i++) {
-        const tj_val *e = &vocab->items[i];
-        int32_t id = (int32_t)e->num;
-        if (pool.n + e->key_len + 1 > UINT32_MAX) break;
+    if (!tok_buf_reserve(&pool, n_ents * 8)) return oom(err);
+    for (size_t i = 0; i < n_ents; i++) {
+        const tok_vocab_ent *e = &ents[i];
+        int32_t id = e->id;
+        if (pool.n + e->len + 1 > UINT32_MAX) break;
         tok->piece_off[id] = (uint32_t)pool.n;
-        tok->piece_len[id] = e->key_len;
-        if (!tok_buf_append(&pool, e->key, e->key_len + 1)) {
+        tok->piece_len[id] = e->len;
+        if (!tok_buf_append(&pool, e->key, e->len + 1)) {
             tok_buf_free(&pool);
             return oom(err);
         }
@@ -107,7 +138,7 @@ static ffai_status load_config(ffai_tokenizer *tok, const char *path, ffai_error
     ffai_status st = tj_read_file(path, &buf, &len, err);
     if (st != FFAI_OK) return st;
     tj_doc doc;
-    st = tj_parse(buf, len, &doc, "tokenizer_config.json", err);
+    st = tj_parse(buf, len, &doc, "tokenizer_config.json", NULL, err);
     if (st == FFAI_OK) st = config_token(tok, doc.root, "bos_token", &tok->bos_token, &tok->bos_id, err);
     if (st == FFAI_OK) st = config_token(tok, doc.root, "eos_token", &tok->eos_token, &tok->eos_id, err);
     tj_free(&doc);
@@ -123,16 +154,20 @@ static ffai_status build(ffai_tokenizer *tok, const tj_val *root, ffai_error *er
     if (!type) type = tj_get(model, "merges") ? "BPE" : "(untyped)";
     if (strcmp(type, "BPE") != 0)
         return ffai_fail(err, FFAI_ERR_UNSUPPORTED, TJ ": model type '%s' is not supported (only BPE)", type);
-    const tj_val *vocab = tj_get_type(model, "vocab", TJ_OBJ);
-    if (!vocab) return ffai_fail(err, FFAI_ERR_FORMAT, TJ ": model.vocab is missing or not an object");
+    const tj_val *vocab = tj_get(model, "vocab");
+    if (!vocab) return ffai_fail(err, FFAI_ERR_FORMAT, TJ ": model.vocab is missing");
     ffai_status st = tok_parse_normalizer(tok, tj_get(root, "normalizer"), err);
     if (st == FFAI_OK) st = tok_parse_pre_tokenizer(tok, tj_get(root, "pre_tokenizer"), err);
     if (st == FFAI_OK) st = tok_parse_decoder(tok, tj_get(root, "decoder"), err);
     if (st == FFAI_OK) st = tok_parse_post_processor(tok, tj_get(root, "post_processor"), err);
     if (st == FFAI_OK) st = parse_added(tok, tj_get(root, "added_tokens"), err);
-    if (st == FFAI_OK) st = build_pieces(tok, vocab, err);
-    if (st == FFAI_OK) st = tok_bpe_load(tok, model, err);
+    tok_vocab_ent *ents = NULL;
+    size_t n_ents = 0;
+    if (st == FFAI_OK) st = read_vocab(vocab, &ents, &n_ents, err);
+    if (st == FFAI_OK) st = build_pieces(tok, ents, n_ents, err);
+    if (st == FFAI_OK) st = tok_bpe_load(tok, model, ents, n_ents, err);
     if (st == FFAI_OK) st = tok_added_build(tok, err);
+    free(ents);
     return st;
 }
 
@@ -149,7 +184,8 @@ ffai_status ffai_tokenizer_load_files(const char *json_path, const char *config_
     ffai_status st = tj_read_file(json_path, &buf, &len, err);
     if (st == FFAI_OK) {
         tj_doc doc;
-        st = tj_parse(buf, len, &doc, json_path, err);
+        static const char *const raw[] = {"model.vocab", "model.merges", NULL};
+        st = tj_parse(buf, len, &doc, json_path, raw, err);
         if (st == FFAI_OK) {
             st = build(tok, doc.root, err);
             if (st != FFAI_OK) ffai_error_prefix(err, "%s", json_path);
