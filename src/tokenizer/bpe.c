@@ -131,53 +131,100 @@ static bool merge_parts(const tj_val *e, const char **a, size_t *an, const char 
     return true;
 }
 
+/* One parsed merge of a batch: raw halves (for messages), model-form a, b and a+b in scratch. */
+typedef struct {
+    const char *ra, *rb;
+    uint32_t ran, rbn;
+    uint32_t off[3], len[3]; /* a, b, merged: in the batch scratch */
+    uint32_t h[3];
+    int32_t id[3];
+    bool skip; /* outside the byte-level alphabet: unreachable, ignored */
+} merge_rec;
+
+#define MERGE_BATCH 64
+
+/* Merges are read in batches so that the ~4 random memory accesses each needs (three vocab
+ * lookups, one insertion) overlap through prefetching instead of running one after another. */
 static ffai_status load_merges(tok_bpe *m, const tj_val *merges, ffai_error *err) {
     if (!tok_pmap_init(&m->merges, merges ? merges->count : 0))
         return ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
     if (!merges) return FFAI_OK;
     tj_stream it;
     if (!tj_stream_begin(&it, merges, '[', "tokenizer.json: model.merges", err)) return it.st;
-    tok_buf ta = {0}, tb = {0}, cat = {0};
+    merge_rec rec[MERGE_BATCH];
+    tok_buf sc = {0}, conv = {0};
     ffai_status st = FFAI_OK;
+    uint32_t rank = 0;
     tj_val e;
-    for (uint32_t r = 0; st == FFAI_OK && tj_stream_next(&it, &e); r++) {
-        const char *a, *b;
-        size_t an, bn;
-        if (!merge_parts(&e, &a, &an, &b, &bn)) {
-            st = ffai_fail(err, FFAI_ERR_FORMAT,
-                           "tokenizer.json: model.merges[%u] is neither \"a b\" nor [\"a\", \"b\"]", r);
-            break;
+    for (bool more = true; more && st == FFAI_OK;) {
+        size_t k = 0;
+        sc.n = 0;
+        while (k < MERGE_BATCH && (more = tj_stream_next(&it, &e))) {
+            merge_rec *r = &rec[k];
+            const char *a, *b;
+            size_t an, bn;
+            if (!merge_parts(&e, &a, &an, &b, &bn)) {
+                st = ffai_fail(err, FFAI_ERR_FORMAT, "tokenizer.json: model.merges[%zu] is neither \"a b\" nor [\"a\", \"b\"]",
+                               (size_t)rank + k);
+                break;
+            }
+            r->ra = a, r->ran = (uint32_t)an, r->rb = b, r->rbn = (uint32_t)bn;
+            r->skip = false;
+            const char *src[2] = {a, b};
+            size_t sl[2] = {an, bn};
+            for (int j = 0; j < 2 && !r->skip; j++) {
+                const char *ms;
+                size_t mn;
+                if (!model_form(m, src[j], sl[j], &conv, &ms, &mn)) {
+                    r->skip = true;
+                    break;
+                }
+                r->off[j] = (uint32_t)sc.n;
+                r->len[j] = (uint32_t)mn;
+                if (!tok_buf_append(&sc, ms, mn)) st = ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
+            }
+            if (!r->skip && st == FFAI_OK) {
+                size_t skip = m->cont_prefix_len <= r->len[1] ? m->cont_prefix_len : r->len[1];
+                r->off[2] = (uint32_t)sc.n;
+                r->len[2] = r->len[0] + r->len[1] - (uint32_t)skip;
+                if (!tok_buf_reserve(&sc, r->len[2])) {
+                    st = ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
+                    break;
+                }
+                memcpy(sc.p + sc.n, sc.p + r->off[0], r->len[0]);
+                memcpy(sc.p + sc.n + r->len[0], sc.p + r->off[1] + skip, r->len[1] - skip);
+                sc.n += r->len[2];
+            }
+            k++;
         }
-        const char *ma = a, *mb = b;
-        size_t man = an, mbn = bn;
-        if (m->byte_mode) {
-            if (!tok_bytelevel_to_bytes(a, an, &ta) || !tok_bytelevel_to_bytes(b, bn, &tb)) continue; /* unreachable */
-            ma = ta.p, man = ta.n, mb = tb.p, mbn = tb.n;
+        if (st != FFAI_OK) break;
+        for (size_t i = 0; i < k; i++)
+            for (int j = 0; j < 3 && !rec[i].skip; j++) {
+                rec[i].h[j] = tok_smap_hash(sc.p + rec[i].off[j], rec[i].len[j]);
+                tok_smap_prefetch(&m->vocab, rec[i].h[j]);
+            }
+        for (size_t i = 0; i < k && st == FFAI_OK; i++) {
+            merge_rec *r = &rec[i];
+            if (r->skip) continue;
+            for (int j = 0; j < 3; j++) r->id[j] = tok_smap_get_h(&m->vocab, sc.p + r->off[j], r->len[j], r->h[j]);
+            if (r->id[0] < 0 || r->id[1] < 0)
+                st = ffai_fail(err, FFAI_ERR_FORMAT, "tokenizer.json: model.merges[%zu]: token '%.*s' is not in the vocab",
+                               (size_t)rank + i, (int)(r->id[0] < 0 ? r->ran : r->rbn), r->id[0] < 0 ? r->ra : r->rb);
+            else if (r->id[2] < 0)
+                st = ffai_fail(err, FFAI_ERR_FORMAT,
+                               "tokenizer.json: model.merges[%zu]: merged token '%.*s%.*s' is not in the vocab",
+                               (size_t)rank + i, (int)r->ran, r->ra, (int)r->rbn, r->rb);
+            else
+                tok_pmap_prefetch(&m->merges, r->id[0], r->id[1]);
         }
-        int32_t ia = tok_smap_get(&m->vocab, ma, man), ib = tok_smap_get(&m->vocab, mb, mbn);
-        if (ia < 0 || ib < 0) {
-            st = ffai_fail(err, FFAI_ERR_FORMAT, "tokenizer.json: model.merges[%u]: token '%.*s' is not in the vocab", r,
-                           (int)(ia < 0 ? an : bn), ia < 0 ? a : b);
-            break;
-        }
-        size_t skip = m->cont_prefix_len <= mbn ? m->cont_prefix_len : mbn;
-        cat.n = 0;
-        if (!tok_buf_append(&cat, ma, man) || !tok_buf_append(&cat, mb + skip, mbn - skip)) {
-            st = ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
-            break;
-        }
-        int32_t inew = tok_smap_get(&m->vocab, cat.p, cat.n);
-        if (inew < 0) {
-            st = ffai_fail(err, FFAI_ERR_FORMAT, "tokenizer.json: model.merges[%u]: merged token '%.*s%.*s' is not in the vocab",
-                           r, (int)an, a, (int)bn, b);
-            break;
-        }
-        if (!tok_pmap_put(&m->merges, ia, ib, r, inew)) st = ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
+        for (size_t i = 0; i < k && st == FFAI_OK; i++)
+            if (!rec[i].skip && !tok_pmap_put(&m->merges, rec[i].id[0], rec[i].id[1], rank + (uint32_t)i, rec[i].id[2]))
+                st = ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
+        rank += (uint32_t)k;
     }
     if (st == FFAI_OK && it.st != FFAI_OK) st = it.st;
-    tok_buf_free(&ta);
-    tok_buf_free(&tb);
-    tok_buf_free(&cat);
+    tok_buf_free(&sc);
+    tok_buf_free(&conv);
     return st;
 }
 

@@ -55,10 +55,14 @@ bool tok_smap_init(tok_smap *m, size_t expected);
 void tok_smap_free(tok_smap *m);
 /* Inserts or overwrites. Returns false on OOM (the table grows as needed). */
 bool tok_smap_put(tok_smap *m, const char *key, size_t len, int32_t val);
-/* The value for key, or -1. */
-static inline int32_t tok_smap_get(const tok_smap *m, const char *key, size_t len) {
+/* Hash used by the map (for the _h variants, which let callers batch and prefetch). */
+static inline uint32_t tok_smap_hash(const char *key, size_t len) { return (uint32_t)tok_hash_bytes(key, len); }
+static inline void tok_smap_prefetch(const tok_smap *m, uint32_t h) {
+    if (m->slots) __builtin_prefetch(&m->slots[h & m->mask]);
+}
+/* The value for key (whose hash is h), or -1. */
+static inline int32_t tok_smap_get_h(const tok_smap *m, const char *key, size_t len, uint32_t h) {
     if (!m->slots) return -1;
-    uint32_t h = (uint32_t)tok_hash_bytes(key, len);
     uint64_t inl = len <= 8 ? tok_smap_pack(key, len) : 0;
     for (size_t i = h & m->mask;; i = (i + 1) & m->mask) {
         const tok_smap_slot *s = &m->slots[i];
@@ -66,6 +70,10 @@ static inline int32_t tok_smap_get(const tok_smap *m, const char *key, size_t le
         if (s->hash == h && s->lenp1 == len + 1 && (len <= 8 ? s->inl == inl : memcmp(s->ptr, key, len) == 0))
             return s->val;
     }
+}
+/* The value for key, or -1. */
+static inline int32_t tok_smap_get(const tok_smap *m, const char *key, size_t len) {
+    return tok_smap_get_h(m, key, len, tok_smap_hash(key, len));
 }
 /* Removes every entry (keeps the capacity). */
 void tok_smap_clear(tok_smap *m);
@@ -87,6 +95,15 @@ void tok_pmap_free(tok_pmap *m);
 bool tok_pmap_put(tok_pmap *m, int32_t a, int32_t b, uint32_t rank, int32_t id);
 
 static inline uint64_t tok_pmap_key(int32_t a, int32_t b) { return ((uint64_t)(uint32_t)a << 32) | (uint32_t)b; }
+
+static inline size_t tok_pmap_index(const tok_pmap *m, int32_t a, int32_t b) {
+    uint64_t h = tok_pmap_key(a, b) * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 31;
+    return (size_t)h & m->mask;
+}
+static inline void tok_pmap_prefetch(const tok_pmap *m, int32_t a, int32_t b) {
+    __builtin_prefetch(&m->slots[tok_pmap_index(m, a, b)], 1);
+}
 
 /* Looks up (a, b); returns the slot or NULL. */
 static inline const tok_pmap_slot *tok_pmap_get(const tok_pmap *m, int32_t a, int32_t b) {
