@@ -88,18 +88,32 @@ static ffai_status load_vocab(ffai_tokenizer *tok, const tok_vocab_ent *ents, si
     }
     if (st == FFAI_OK && !tok_smap_init(&m->vocab, n_ents))
         st = ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
-    for (size_t i = 0; st == FFAI_OK && i < n_ents; i++) {
-        int32_t id = ents[i].id;
-        if (koff[i] == UINT32_MAX - 1) continue;
-        const char *s = NULL;
-        size_t n = 0;
-        if (koff[i] == UINT32_MAX) {
-            if (!(s = tok_id_piece(tok, id, &n))) continue;
-        } else {
-            s = kp.p + koff[i];
-            n = klen[i];
+    /* insert in batches, prefetching each batch's slots first (the table is far larger than cache) */
+    enum { VB = 64 };
+    const char *bs[VB];
+    size_t bl[VB];
+    int32_t bid[VB];
+    uint32_t bh[VB];
+    for (size_t i0 = 0; st == FFAI_OK && i0 < n_ents; i0 += VB) {
+        size_t k = 0;
+        for (size_t i = i0; i < n_ents && i < i0 + VB; i++) {
+            if (koff[i] == UINT32_MAX - 1) continue;
+            const char *s = NULL;
+            size_t n = 0;
+            if (koff[i] == UINT32_MAX) {
+                if (!(s = tok_id_piece(tok, ents[i].id, &n))) continue;
+            } else {
+                s = kp.p + koff[i];
+                n = klen[i];
+            }
+            bs[k] = s, bl[k] = n, bid[k] = ents[i].id;
+            bh[k] = tok_smap_hash(s, n);
+            tok_smap_prefetch(&m->vocab, bh[k]);
+            k++;
         }
-        if (!tok_smap_put(&m->vocab, s, n, id)) st = ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
+        for (size_t j = 0; j < k && st == FFAI_OK; j++)
+            if (!tok_smap_put(&m->vocab, bs[j], bl[j], bid[j]))
+                st = ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
     }
     free(koff);
     free(klen);

@@ -230,30 +230,60 @@ static int tj_push(tj_parser *ps, tj_list *l, tj_val *v) {
 
 static int tj_value(tj_parser *ps, tj_val *v, int depth);
 
-/* Bytes the container skipper must look at outside strings. */
-static const uint8_t SKIP_CLASS[256] = {
-    ['"'] = 1, ['['] = 2, ['{'] = 2, [']'] = 3, ['}'] = 3, [','] = 4,
-    [' '] = 5, ['\n'] = 5, ['\r'] = 5, ['\t'] = 5,
-};
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* First byte in [p, end) that is a quote, a bracket, a brace or a comma (end if none). */
+static const unsigned char *next_structural(const unsigned char *p, const unsigned char *end) {
+#ifdef __SSE2__
+    const __m128i q = _mm_set1_epi8('"'), c = _mm_set1_epi8(','), lb = _mm_set1_epi8('['), rb = _mm_set1_epi8(']');
+    const __m128i lc = _mm_set1_epi8('{'), rc = _mm_set1_epi8('}');
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)p);
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, c)),
+                                 _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, lb), _mm_cmpeq_epi8(v, rb)),
+                                              _mm_or_si128(_mm_cmpeq_epi8(v, lc), _mm_cmpeq_epi8(v, rc))));
+        int bits = _mm_movemask_epi8(m);
+        if (bits) return p + __builtin_ctz((unsigned)bits);
+        p += 16;
+    }
+#endif
+    while (p < end && *p != '"' && *p != ',' && *p != '[' && *p != ']' && *p != '{' && *p != '}') p++;
+    return p;
+}
+
+/* First quote or backslash in [p, end) (end if none). */
+static const unsigned char *next_quote_or_escape(const unsigned char *p, const unsigned char *end) {
+#ifdef __SSE2__
+    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)p);
+        int bits = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)));
+        if (bits) return p + __builtin_ctz((unsigned)bits);
+        p += 16;
+    }
+#endif
+    while (p < end && *p != '"' && *p != '\\') p++;
+    return p;
+}
 
 /* Skips a container, checking that strings end and brackets balance; counts its elements. */
 static int tj_skip_container(tj_parser *ps, uint32_t *count) {
     char stack[TJ_MAX_DEPTH];
     int d = 0;
     uint32_t commas = 0;
-    bool any = false;
     const unsigned char *p = (const unsigned char *)ps->p, *end = (const unsigned char *)ps->end;
-    while (p < end) {
+    /* non-empty when the first non-blank byte after the opening bracket is not the closing one */
+    const unsigned char *f = p + 1;
+    while (f < end && (*f == ' ' || *f == '\n' || *f == '\r' || *f == '\t')) f++;
+    bool any = f < end && *f != ']' && *f != '}';
+    while ((p = next_structural(p, end)) < end) {
         unsigned char c = *p++;
-        uint8_t k = SKIP_CLASS[c];
-        if (d == 1 && k != 5 && k != 3) {
-            if (k == 4) commas++;
-            else any = true;
-        }
-        switch (k) {
-        case 1: /* string: only '"' and '\\' matter */
+        switch (c) {
+        case '"':
             for (;;) {
-                while (p < end && *p != '"' && *p != '\\') p++;
+                p = next_quote_or_escape(p, end);
                 if (p >= end) {
                     tj_errorf(ps, (const char *)p, "unterminated string");
                     return -1;
@@ -263,14 +293,18 @@ static int tj_skip_container(tj_parser *ps, uint32_t *count) {
             }
             p++;
             break;
-        case 2:
+        case ',':
+            if (d == 1) commas++;
+            break;
+        case '[':
+        case '{':
             if (d >= TJ_MAX_DEPTH) {
                 tj_errorf(ps, (const char *)p, "nesting too deep");
                 return -1;
             }
             stack[d++] = c == '[' ? ']' : '}';
             break;
-        case 3:
+        default: /* ']' or '}' */
             if (d == 0 || stack[d - 1] != (char)c) {
                 tj_errorf(ps, (const char *)p - 1, "unbalanced brackets");
                 return -1;
@@ -280,11 +314,9 @@ static int tj_skip_container(tj_parser *ps, uint32_t *count) {
                 *count = any ? commas + 1 : 0;
                 return 0;
             }
-            break;
-        default: break;
         }
     }
-    tj_errorf(ps, (const char *)p, "unexpected end of input");
+    tj_errorf(ps, (const char *)end, "unexpected end of input");
     return -1;
 }
 
