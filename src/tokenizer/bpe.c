@@ -121,30 +121,6 @@ static ffai_status load_vocab(ffai_tokenizer *tok, const tok_vocab_ent *ents, si
     return st;
 }
 
-/* Reads one merges entry, "a b" or ["a", "b"], into its two raw halves. */
-static bool merge_parts(const tj_val *e, const char **a, size_t *an, const char **b, size_t *bn) {
-    if (e->type == TJ_STR) {
-        const char *sp = memchr(e->str, ' ', e->n);
-        if (!sp || memchr(sp + 1, ' ', e->n - (size_t)(sp + 1 - e->str))) return false;
-        *a = e->str;
-        *an = (size_t)(sp - e->str);
-        *b = sp + 1;
-        *bn = e->n - *an - 1;
-        return true;
-    }
-    if (e->type != TJ_RAW) return false;
-    tj_stream in;
-    tj_val x, y, z;
-    if (!tj_stream_begin(&in, e, '[', "merge", NULL) || !tj_stream_next(&in, &x) || !tj_stream_next(&in, &y) ||
-        tj_stream_next(&in, &z) || in.st != FFAI_OK || x.type != TJ_STR || y.type != TJ_STR)
-        return false;
-    *a = x.str;
-    *an = x.n;
-    *b = y.str;
-    *bn = y.n;
-    return true;
-}
-
 /* One parsed merge of a batch: raw halves (for messages), model-form a, b and a+b in scratch. */
 typedef struct {
     const char *ra, *rb;
@@ -159,29 +135,20 @@ typedef struct {
 
 /* Merges are read in batches so that the ~4 random memory accesses each needs (three vocab
  * lookups, one insertion) overlap through prefetching instead of running one after another. */
-static ffai_status load_merges(tok_bpe *m, const tj_val *merges, ffai_error *err) {
-    if (!tok_pmap_init(&m->merges, merges ? merges->count : 0))
-        return ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
-    if (!merges) return FFAI_OK;
-    tj_stream it;
-    if (!tj_stream_begin(&it, merges, '[', "tokenizer.json: model.merges", err)) return it.st;
+static ffai_status load_merges(tok_bpe *m, const tok_merge_ent *merges, size_t n_merges, ffai_error *err) {
+    if (!tok_pmap_init(&m->merges, n_merges)) return ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
     merge_rec rec[MERGE_BATCH];
     tok_buf sc = {0}, conv = {0};
     ffai_status st = FFAI_OK;
     uint32_t rank = 0;
-    tj_val e;
-    for (bool more = true; more && st == FFAI_OK;) {
+    for (size_t next = 0; next < n_merges && st == FFAI_OK;) {
         size_t k = 0;
         sc.n = 0;
-        while (k < MERGE_BATCH && (more = tj_stream_next(&it, &e))) {
+        while (k < MERGE_BATCH && next < n_merges) {
             merge_rec *r = &rec[k];
-            const char *a, *b;
-            size_t an, bn;
-            if (!merge_parts(&e, &a, &an, &b, &bn)) {
-                st = ffai_fail(err, FFAI_ERR_FORMAT, "tokenizer.json: model.merges[%zu] is neither \"a b\" nor [\"a\", \"b\"]",
-                               (size_t)rank + k);
-                break;
-            }
+            const char *a = merges[next].a, *b = merges[next].b;
+            size_t an = merges[next].an, bn = merges[next].bn;
+            next++;
             r->ra = a, r->ran = (uint32_t)an, r->rb = b, r->rbn = (uint32_t)bn;
             r->skip = false;
             const char *src[2] = {a, b};
@@ -236,14 +203,13 @@ static ffai_status load_merges(tok_bpe *m, const tj_val *merges, ffai_error *err
                 st = ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
         rank += (uint32_t)k;
     }
-    if (st == FFAI_OK && it.st != FFAI_OK) st = it.st;
     tok_buf_free(&sc);
     tok_buf_free(&conv);
     return st;
 }
 
 ffai_status tok_bpe_load(ffai_tokenizer *tok, const tj_val *model, const tok_vocab_ent *ents, size_t n_ents,
-                         ffai_error *err) {
+                         const tok_merge_ent *merge_ents, size_t n_merges, ffai_error *err) {
     tok_bpe *m = &tok->bpe;
     m->unk_id = -1;
     for (int i = 0; i < 256; i++) m->unit_id[i] = m->fallback_id[i] = -1;
@@ -263,7 +229,7 @@ ffai_status tok_bpe_load(ffai_tokenizer *tok, const tj_val *model, const tok_voc
     const tj_val *merges = tj_get(model, "merges");
     if (st == FFAI_OK && merges && merges->type != TJ_RAW && merges->type != TJ_NULL)
         st = ffai_fail(err, FFAI_ERR_FORMAT, "tokenizer.json: model.merges must be an array");
-    if (st == FFAI_OK) st = load_merges(m, merges && merges->type == TJ_RAW ? merges : NULL, err);
+    if (st == FFAI_OK) st = load_merges(m, merge_ents, n_merges, err);
     const tj_val *unk = tj_get(model, "unk_token");
     if (st == FFAI_OK && unk && unk->type == TJ_STR) {
         m->unk_token = strdup(unk->str);

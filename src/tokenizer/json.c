@@ -29,7 +29,8 @@ typedef struct {
     ffai_error *err;
     tj_block *blocks;
     tj_list *lists; /* TJ_MAX_DEPTH + 1 per-depth scratch lists (tj_parse only) */
-    const char *const *raw;
+    const tj_raw_handler *raw;
+    size_t n_raw;
     const char *key1; /* key of the current depth-1 member */
     uint32_t key1_len;
     ffai_status st;
@@ -320,14 +321,46 @@ static int tj_skip_container(tj_parser *ps, uint32_t *count) {
     return -1;
 }
 
-static bool tj_is_raw(const tj_parser *ps, const char *key, uint32_t key_len) {
-    if (!ps->raw || !ps->key1) return false;
-    for (const char *const *r = ps->raw; *r; r++) {
-        const char *dot = strchr(*r, '.');
-        if (!dot || (size_t)(dot - *r) != ps->key1_len || memcmp(*r, ps->key1, ps->key1_len) != 0) continue;
-        if (strlen(dot + 1) == key_len && memcmp(dot + 1, key, key_len) == 0) return true;
+static const tj_raw_handler *tj_find_raw(const tj_parser *ps, const char *key, uint32_t key_len) {
+    if (!ps->raw || !ps->key1) return NULL;
+    for (size_t i = 0; i < ps->n_raw; i++) {
+        const char *r = ps->raw[i].path, *dot = strchr(r, '.');
+        if (!dot || (size_t)(dot - r) != ps->key1_len || memcmp(r, ps->key1, ps->key1_len) != 0) continue;
+        if (strlen(dot + 1) == key_len && memcmp(dot + 1, key, key_len) == 0) return &ps->raw[i];
     }
-    return false;
+    return NULL;
+}
+
+static void tj_stream_at(tj_stream *s, char *open, char *end, const char *what, ffai_error *err) {
+    memset(s, 0, sizeof *s);
+    s->p = open + 1;
+    s->end = end;
+    s->what = what;
+    s->err = err;
+    s->close = *open == '[' ? ']' : '}';
+    s->first = true;
+}
+
+/* Runs a raw handler on the container at ps->p, then skips whatever it left. */
+static int tj_run_raw(tj_parser *ps, const tj_raw_handler *h, tj_val *item) {
+    char *start = ps->p;
+    tj_stream s;
+    tj_stream_at(&s, start, ps->end, ps->what, ps->err);
+    ffai_status st = h->fn(h->ctx, &s, ps->err);
+    tj_val rest;
+    while (st == FFAI_OK && s.st == FFAI_OK && tj_stream_next(&s, &rest)) {
+    }
+    if (st == FFAI_OK) st = s.st;
+    if (st != FFAI_OK) {
+        ps->st = st;
+        return -1;
+    }
+    ps->p = s.p;
+    item->type = TJ_RAW;
+    item->str = start;
+    item->n = (uint32_t)(s.p - start);
+    item->count = s.count;
+    return 0;
 }
 
 static int tj_container(tj_parser *ps, tj_val *v, int depth, bool obj) {
@@ -371,11 +404,10 @@ static int tj_container(tj_parser *ps, tj_val *v, int depth, bool obj) {
         uint32_t key_len = item.key_len;
         if (obj && depth == 0) ps->key1 = key, ps->key1_len = key_len;
         tj_skip_ws(ps);
-        if (obj && depth == 1 && ps->p < ps->end && (*ps->p == '[' || *ps->p == '{') && tj_is_raw(ps, key, key_len)) {
-            item.type = TJ_RAW;
-            item.str = ps->p;
-            if (tj_skip_container(ps, &item.count)) return -1;
-            item.n = (uint32_t)(ps->p - item.str);
+        const tj_raw_handler *h = NULL;
+        if (obj && depth == 1 && ps->p < ps->end && (*ps->p == '[' || *ps->p == '{') &&
+            (h = tj_find_raw(ps, key, key_len))) {
+            if (tj_run_raw(ps, h, &item)) return -1;
         } else if (tj_value(ps, &item, depth + 1)) {
             return -1;
         }
@@ -438,7 +470,8 @@ static void tj_free_blocks(tj_block *b) {
     }
 }
 
-ffai_status tj_parse(char *buf, size_t len, tj_doc *doc, const char *what, const char *const *raw, ffai_error *err) {
+ffai_status tj_parse(char *buf, size_t len, tj_doc *doc, const char *what, const tj_raw_handler *raw, size_t n_raw,
+                     ffai_error *err) {
     if (len >= UINT32_MAX) return ffai_fail(err, FFAI_ERR_RANGE, "%s: file too large (%zu bytes)", what, len);
     memset(doc, 0, sizeof *doc);
     tj_parser *ps = calloc(1, sizeof *ps);
@@ -452,6 +485,7 @@ ffai_status tj_parse(char *buf, size_t len, tj_doc *doc, const char *what, const
     ps->what = what;
     ps->err = err;
     ps->raw = raw;
+    ps->n_raw = n_raw;
     tj_val *root = NULL;
     tj_val tmp;
     memset(&tmp, 0, sizeof tmp);
@@ -480,24 +514,9 @@ void tj_free(tj_doc *doc) {
     doc->root = NULL;
 }
 
-bool tj_stream_begin(tj_stream *s, const tj_val *raw, char open, const char *what, ffai_error *err) {
-    memset(s, 0, sizeof *s);
-    s->what = what;
-    s->err = err;
-    if (!raw || raw->type != TJ_RAW || raw->n < 2 || raw->str[0] != open) {
-        s->st = ffai_fail(err, FFAI_ERR_FORMAT, "%s must be %s", what, open == '[' ? "an array" : "an object");
-        return false;
-    }
-    s->p = (char *)raw->str + 1;
-    s->end = (char *)raw->str + raw->n;
-    s->close = open == '[' ? ']' : '}';
-    s->first = true;
-    return true;
-}
-
-/* Element values in a stream are scalars or nested raw containers. */
+/* A stream element is a scalar (parsed), or a container returned unread (see tj_stream_child). */
 bool tj_stream_next(tj_stream *s, tj_val *v) {
-    if (s->st != FFAI_OK) return false;
+    if (s->st != FFAI_OK || s->done) return false;
     tj_parser ps;
     memset(&ps, 0, sizeof ps);
     ps.buf = s->p;
@@ -506,14 +525,23 @@ bool tj_stream_next(tj_stream *s, tj_val *v) {
     ps.what = s->what;
     ps.err = s->err;
     memset(v, 0, sizeof *v);
+    if (s->pending) { /* the caller did not read the nested container: skip it */
+        uint32_t ignored;
+        s->pending = false;
+        if (tj_skip_container(&ps, &ignored)) {
+            s->st = ps.st;
+            return false;
+        }
+    }
     tj_skip_ws(&ps);
     if (ps.p < ps.end && *ps.p == s->close) {
         s->p = ps.p + 1;
+        s->done = true;
         return false;
     }
     if (!s->first) {
         if (ps.p >= ps.end || *ps.p != ',') {
-            tj_errorf(&ps, ps.p, "expected ',' between elements");
+            tj_errorf(&ps, ps.p, ps.p >= ps.end ? "unexpected end of input" : "expected ',' between elements");
             s->st = ps.st;
             return false;
         }
@@ -521,6 +549,8 @@ bool tj_stream_next(tj_stream *s, tj_val *v) {
         tj_skip_ws(&ps);
     }
     s->first = false;
+    const char *key = NULL;
+    uint32_t kl = 0;
     if (s->close == '}') {
         if (ps.p >= ps.end || *ps.p != '"') {
             tj_errorf(&ps, ps.p, "expected a string key");
@@ -528,35 +558,42 @@ bool tj_stream_next(tj_stream *s, tj_val *v) {
             return false;
         }
         ps.p++;
-        v->key = tj_string(&ps, &v->key_len);
+        key = tj_string(&ps, &kl);
         tj_skip_ws(&ps);
-        if (v->key && (ps.p >= ps.end || *ps.p++ != ':')) tj_errorf(&ps, ps.p, "expected ':'");
+        if (key && (ps.p >= ps.end || *ps.p++ != ':')) tj_errorf(&ps, ps.p, "expected ':'");
         tj_skip_ws(&ps);
     }
     if (ps.st == FFAI_OK && ps.p < ps.end && (*ps.p == '[' || *ps.p == '{')) {
-        const char *start = ps.p;
-        const char *key = v->key;
-        uint32_t kl = v->key_len;
-        uint32_t cnt = 0;
-        if (tj_skip_container(&ps, &cnt) == 0) {
-            v->count = cnt;
-            v->type = TJ_RAW;
-            v->str = start;
-            v->n = (uint32_t)(ps.p - start);
-            v->key = key;
-            v->key_len = kl;
-        }
+        v->type = *ps.p == '[' ? TJ_ARR : TJ_OBJ;
+        v->str = ps.p; /* unread: tj_stream_child starts here */
+        s->pending = true;
     } else if (ps.st == FFAI_OK) {
-        const char *key = v->key;
-        uint32_t kl = v->key_len;
-        if (tj_value(&ps, v, TJ_MAX_DEPTH) == 0) {
-            v->key = key;
-            v->key_len = kl;
-        }
+        tj_value(&ps, v, TJ_MAX_DEPTH);
     }
+    v->key = key;
+    v->key_len = kl;
     s->p = ps.p;
     s->st = ps.st;
+    if (s->st == FFAI_OK) s->count++;
     return s->st == FFAI_OK;
+}
+
+void tj_stream_child(tj_stream *s, tj_stream *child) {
+    tj_stream_at(child, s->p, s->end, s->what, s->err);
+    if (!s->pending) child->st = s->st = ffai_fail(s->err, FFAI_ERR_INTERNAL, "%s: no nested container here", s->what);
+    s->pending = false;
+}
+
+bool tj_stream_child_end(tj_stream *s, tj_stream *child) {
+    tj_val rest;
+    while (child->st == FFAI_OK && tj_stream_next(child, &rest)) {
+    }
+    if (child->st != FFAI_OK) {
+        s->st = child->st;
+        return false;
+    }
+    s->p = child->p;
+    return true;
 }
 
 const tj_val *tj_get(const tj_val *obj, const char *key) {

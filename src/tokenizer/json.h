@@ -19,12 +19,12 @@ struct tj_val {
     union {
         double num;         /* TJ_NUM */
         const char *str;    /* TJ_STR: NUL-terminated (may also contain NUL bytes: use n);
-                               TJ_RAW: the unparsed container text, n bytes (see tj_stream) */
+                               TJ_RAW: the container text a raw handler consumed, n bytes */
         tj_val *items;      /* TJ_ARR/TJ_OBJ: n children, in document order */
     };
     const char *key;    /* object members: the key (NUL-terminated), else NULL */
     uint32_t key_len;
-    uint32_t count;     /* TJ_RAW: number of top-level elements */
+    uint32_t count;     /* TJ_RAW: number of elements the handler saw */
 };
 
 typedef struct tj_block tj_block;
@@ -33,31 +33,46 @@ typedef struct {
     tj_block *blocks; /* arena holding every tj_val */
 } tj_doc;
 
-/* Parses buf[0..len) in place (strings are unescaped into the buffer, which must have
- * len+1 writable bytes with buf[len] == 0 and outlive the doc). `what` names the file
- * in error messages. On failure returns FFAI_ERR_FORMAT (or NOMEM) with line/column.
- * `raw` (optional, NULL-terminated list of "parent.child" names) marks container members
- * at depth 2 that are only checked for balance and kept as TJ_RAW text, to be read with
- * tj_stream: for the huge vocab/merges of tokenizer.json ("model.vocab", "model.merges"). */
-ffai_status tj_parse(char *buf, size_t len, tj_doc *doc, const char *what, const char *const *raw, ffai_error *err);
-
-/* Streaming reader over a TJ_RAW container, with no tree built. */
+/* Streaming reader over one container, with no tree built. */
 typedef struct {
     char *p, *end;
     const char *what;
     ffai_error *err;
-    char close;  /* ']' or '}' */
-    bool first;
+    char close;     /* ']' or '}' */
+    bool first, done;
+    bool pending;   /* the last element was a container not read yet */
+    uint32_t count; /* elements read so far */
     ffai_status st;
 } tj_stream;
 
-/* Starts reading `raw` (a TJ_RAW value). Returns false (error set) when it is not the
- * expected kind of container ('[' or '{'). */
-bool tj_stream_begin(tj_stream *s, const tj_val *raw, char open, const char *what, ffai_error *err);
-/* Next element: true with *v filled (strings unescaped in place, nested containers
- * returned as TJ_RAW), false at the end or on error (then s->st != FFAI_OK). For objects
- * v->key / v->key_len are set. */
+/* Called while parsing when the container member named by `path` ("parent.child", at
+ * depth 2, e.g. "model.merges") is reached: it reads the elements from `s` (any it leaves
+ * are skipped) and returns FFAI_OK or an error (with `err` filled) that aborts the parse.
+ * The member then appears in the tree as TJ_RAW with `count` elements. Used for the huge
+ * vocab / merges of tokenizer.json, which are consumed in one pass with no tree. */
+typedef struct {
+    const char *path;
+    ffai_status (*fn)(void *ctx, tj_stream *s, ffai_error *err);
+    void *ctx;
+} tj_raw_handler;
+
+/* Parses buf[0..len) in place (strings are unescaped into the buffer, which must have
+ * len+1 writable bytes with buf[len] == 0 and outlive the doc and any string taken from
+ * it). `what` names the file in error messages. On failure returns FFAI_ERR_FORMAT (or
+ * NOMEM, or a handler's status) with line/column. `raw` may be NULL. */
+ffai_status tj_parse(char *buf, size_t len, tj_doc *doc, const char *what, const tj_raw_handler *raw, size_t n_raw,
+                     ffai_error *err);
+
+/* Next element of a stream: true with *v filled (strings unescaped in place; for objects
+ * v->key / v->key_len set), false at the end or on error (then s->st != FFAI_OK). A nested
+ * container comes back as TJ_ARR / TJ_OBJ with no children: read it with tj_stream_child
+ * before the next call on s, or it is skipped. */
 bool tj_stream_next(tj_stream *s, tj_val *v);
+/* Starts reading the nested container that tj_stream_next just returned. */
+void tj_stream_child(tj_stream *s, tj_stream *child);
+/* Continues s after its child (skipping what the child did not read); false on error. */
+bool tj_stream_child_end(tj_stream *s, tj_stream *child);
+
 /* Releases the tree (not the buffer). Accepts a zeroed doc. */
 void tj_free(tj_doc *doc);
 

@@ -40,39 +40,71 @@ static ffai_status parse_added(ffai_tokenizer *tok, const tj_val *arr, ffai_erro
 }
 
 /* Every id's raw string in one pool: vocab entries, then added tokens (which win, as in HF). */
-static ffai_status read_vocab(const tj_val *vocab, tok_vocab_ent **out, size_t *n_out, ffai_error *err) {
-    *out = NULL;
-    *n_out = 0;
-    tj_stream it;
-    if (!tj_stream_begin(&it, vocab, '{', TJ ": model.vocab", err)) return it.st;
-    size_t cap = (size_t)vocab->count + 1, n = 0;
-    tok_vocab_ent *ents = malloc(cap * sizeof *ents);
-    if (!ents) return oom(err);
+/* vocab and merges, collected in one pass while the JSON is parsed (no tree) */
+typedef struct {
+    tok_vocab_ent *ents;
+    size_t n_ents, cap_ents;
+    tok_merge_ent *merges;
+    size_t n_merges, cap_merges;
+    bool vocab_ok, merges_bad; /* shape problems are reported after the model type is checked */
+} load_ctx;
+
+static bool grow_array(void **p, size_t *cap, size_t n, size_t size) {
+    if (n < *cap) return true;
+    size_t nc = *cap ? *cap * 2 : 4096;
+    void *np = realloc(*p, nc * size);
+    if (!np) return false;
+    *p = np;
+    *cap = nc;
+    return true;
+}
+
+static ffai_status on_vocab(void *vctx, tj_stream *s, ffai_error *err) {
+    load_ctx *c = vctx;
+    if (s->close != '}') return FFAI_OK; /* e.g. a Unigram vocab: skipped */
+    c->vocab_ok = true;
     tj_val v;
-    while (tj_stream_next(&it, &v)) {
+    while (tj_stream_next(s, &v)) {
         int64_t id;
-        if (!tj_int(&v, 0, TOK_MAX_IDS - 1, &id)) {
-            free(ents);
+        if (!tj_int(&v, 0, TOK_MAX_IDS - 1, &id))
             return ffai_fail(err, FFAI_ERR_FORMAT, TJ ": model.vocab['%s'] must be an integer id in 0..%d", v.key,
                              TOK_MAX_IDS - 1);
-        }
-        if (n == cap) {
-            tok_vocab_ent *ne = realloc(ents, (cap *= 2) * sizeof *ne);
-            if (!ne) {
-                free(ents);
-                return oom(err);
-            }
-            ents = ne;
-        }
-        ents[n++] = (tok_vocab_ent){v.key, v.key_len, (int32_t)id};
+        if (!grow_array((void **)&c->ents, &c->cap_ents, c->n_ents, sizeof *c->ents)) return oom(err);
+        c->ents[c->n_ents++] = (tok_vocab_ent){v.key, v.key_len, (int32_t)id};
     }
-    if (it.st != FFAI_OK) {
-        free(ents);
-        return it.st;
+    return s->st;
+}
+
+static ffai_status on_merges(void *vctx, tj_stream *s, ffai_error *err) {
+    load_ctx *c = vctx;
+    if (s->close != ']') {
+        c->merges_bad = true;
+        return FFAI_OK;
     }
-    *out = ents;
-    *n_out = n;
-    return FFAI_OK;
+    tj_val v;
+    while (tj_stream_next(s, &v)) {
+        tok_merge_ent e;
+        bool ok = false;
+        if (v.type == TJ_STR) { /* "a b": exactly one space */
+            const char *sp = memchr(v.str, ' ', v.n);
+            ok = sp && !memchr(sp + 1, ' ', v.n - (size_t)(sp + 1 - v.str));
+            if (ok) e = (tok_merge_ent){v.str, sp + 1, (uint32_t)(sp - v.str), (uint32_t)(v.n - (size_t)(sp - v.str) - 1)};
+        } else if (v.type == TJ_ARR) { /* ["a", "b"] */
+            tj_stream in;
+            tj_val x, y, z;
+            tj_stream_child(s, &in);
+            ok = tj_stream_next(&in, &x) && tj_stream_next(&in, &y) && !tj_stream_next(&in, &z) && in.st == FFAI_OK &&
+                 x.type == TJ_STR && y.type == TJ_STR;
+            if (ok) e = (tok_merge_ent){x.str, y.str, x.n, y.n};
+            if (!tj_stream_child_end(s, &in)) return s->st;
+        }
+        if (!ok)
+            return ffai_fail(err, FFAI_ERR_FORMAT, TJ ": model.merges[%zu] is neither \"a b\" nor [\"a\", \"b\"]",
+                             c->n_merges);
+        if (!grow_array((void **)&c->merges, &c->cap_merges, c->n_merges, sizeof *c->merges)) return oom(err);
+        c->merges[c->n_merges++] = e;
+    }
+    return s->st;
 }
 
 static ffai_status build_pieces(ffai_tokenizer *tok, const tok_vocab_ent *ents, size_t n_ents, ffai_error *err) {
@@ -138,7 +170,7 @@ static ffai_status load_config(ffai_tokenizer *tok, const char *path, ffai_error
     ffai_status st = tj_read_file(path, &buf, &len, err);
     if (st != FFAI_OK) return st;
     tj_doc doc;
-    st = tj_parse(buf, len, &doc, "tokenizer_config.json", NULL, err);
+    st = tj_parse(buf, len, &doc, "tokenizer_config.json", NULL, 0, err);
     if (st == FFAI_OK) st = config_token(tok, doc.root, "bos_token", &tok->bos_token, &tok->bos_id, err);
     if (st == FFAI_OK) st = config_token(tok, doc.root, "eos_token", &tok->eos_token, &tok->eos_id, err);
     tj_free(&doc);
@@ -146,7 +178,7 @@ static ffai_status load_config(ffai_tokenizer *tok, const char *path, ffai_error
     return st;
 }
 
-static ffai_status build(ffai_tokenizer *tok, const tj_val *root, ffai_error *err) {
+static ffai_status build(ffai_tokenizer *tok, const tj_val *root, const load_ctx *lc, ffai_error *err) {
     if (!root || root->type != TJ_OBJ) return ffai_fail(err, FFAI_ERR_FORMAT, TJ ": top level is not an object");
     const tj_val *model = tj_get_type(root, "model", TJ_OBJ);
     if (!model) return ffai_fail(err, FFAI_ERR_FORMAT, TJ ": no \"model\" object");
@@ -154,20 +186,16 @@ static ffai_status build(ffai_tokenizer *tok, const tj_val *root, ffai_error *er
     if (!type) type = tj_get(model, "merges") ? "BPE" : "(untyped)";
     if (strcmp(type, "BPE") != 0)
         return ffai_fail(err, FFAI_ERR_UNSUPPORTED, TJ ": model type '%s' is not supported (only BPE)", type);
-    const tj_val *vocab = tj_get(model, "vocab");
-    if (!vocab) return ffai_fail(err, FFAI_ERR_FORMAT, TJ ": model.vocab is missing");
+    if (!lc->vocab_ok) return ffai_fail(err, FFAI_ERR_FORMAT, TJ ": model.vocab is missing or not an object");
+    if (lc->merges_bad) return ffai_fail(err, FFAI_ERR_FORMAT, TJ ": model.merges must be an array");
     ffai_status st = tok_parse_normalizer(tok, tj_get(root, "normalizer"), err);
     if (st == FFAI_OK) st = tok_parse_pre_tokenizer(tok, tj_get(root, "pre_tokenizer"), err);
     if (st == FFAI_OK) st = tok_parse_decoder(tok, tj_get(root, "decoder"), err);
     if (st == FFAI_OK) st = tok_parse_post_processor(tok, tj_get(root, "post_processor"), err);
     if (st == FFAI_OK) st = parse_added(tok, tj_get(root, "added_tokens"), err);
-    tok_vocab_ent *ents = NULL;
-    size_t n_ents = 0;
-    if (st == FFAI_OK) st = read_vocab(vocab, &ents, &n_ents, err);
-    if (st == FFAI_OK) st = build_pieces(tok, ents, n_ents, err);
-    if (st == FFAI_OK) st = tok_bpe_load(tok, model, ents, n_ents, err);
+    if (st == FFAI_OK) st = build_pieces(tok, lc->ents, lc->n_ents, err);
+    if (st == FFAI_OK) st = tok_bpe_load(tok, model, lc->ents, lc->n_ents, lc->merges, lc->n_merges, err);
     if (st == FFAI_OK) st = tok_added_build(tok, err);
-    free(ents);
     return st;
 }
 
@@ -184,13 +212,17 @@ ffai_status ffai_tokenizer_load_files(const char *json_path, const char *config_
     ffai_status st = tj_read_file(json_path, &buf, &len, err);
     if (st == FFAI_OK) {
         tj_doc doc;
-        static const char *const raw[] = {"model.vocab", "model.merges", NULL};
-        st = tj_parse(buf, len, &doc, json_path, raw, err);
+        load_ctx lc;
+        memset(&lc, 0, sizeof lc);
+        const tj_raw_handler raw[] = {{"model.vocab", on_vocab, &lc}, {"model.merges", on_merges, &lc}};
+        st = tj_parse(buf, len, &doc, json_path, raw, 2, err);
         if (st == FFAI_OK) {
-            st = build(tok, doc.root, err);
+            st = build(tok, doc.root, &lc, err);
             if (st != FFAI_OK) ffai_error_prefix(err, "%s", json_path);
         }
         tj_free(&doc);
+        free(lc.ents);
+        free(lc.merges);
         free(buf);
     }
     if (st == FFAI_OK && config_path) st = load_config(tok, config_path, err);
