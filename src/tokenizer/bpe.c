@@ -49,10 +49,11 @@ static ffai_status dup_model_form(tok_bpe *m, const tj_val *v, const char *what,
     return FFAI_OK;
 }
 
-static ffai_status load_vocab(ffai_tokenizer *tok, const tj_val *vocab, tok_buf *tmp, ffai_error *err) {
+static ffai_status load_vocab(ffai_tokenizer *tok, const tok_vocab_ent *ents, size_t n_ents, tok_buf *tmp,
+                              ffai_error *err) {
     tok_bpe *m = &tok->bpe;
     /* keys that are not the id's piece verbatim are copied into key_pool; pass 1 builds it */
-    size_t nv = vocab->n ? vocab->n : 1;
+    size_t nv = n_ents ? n_ents : 1;
     uint32_t *koff = malloc(nv * sizeof *koff), *klen = malloc(nv * sizeof *klen);
     tok_buf kp = {0};
     if (!koff || !klen) {
@@ -61,13 +62,13 @@ static ffai_status load_vocab(ffai_tokenizer *tok, const tj_val *vocab, tok_buf 
         return ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
     }
     ffai_status st = FFAI_OK;
-    for (uint32_t i = 0; i < vocab->n; i++) {
-        const tj_val *e = &vocab->items[i];
-        int32_t id = (int32_t)e->num; /* validated by the caller */
+    for (size_t i = 0; i < n_ents; i++) {
+        const tok_vocab_ent *e = &ents[i];
+        int32_t id = e->id;
         koff[i] = UINT32_MAX;
         const char *s;
         size_t n;
-        if (!model_form(m, e->key, e->key_len, tmp, &s, &n)) {
+        if (!model_form(m, e->key, e->len, tmp, &s, &n)) {
             koff[i] = UINT32_MAX - 1; /* unreachable in byte mode: not indexed */
             continue;
         }
@@ -85,21 +86,34 @@ static ffai_status load_vocab(ffai_tokenizer *tok, const tj_val *vocab, tok_buf 
             break;
         }
     }
-    if (st == FFAI_OK && !tok_smap_init(&m->vocab, vocab->n))
+    if (st == FFAI_OK && !tok_smap_init(&m->vocab, n_ents))
         st = ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
-    for (uint32_t i = 0; st == FFAI_OK && i < vocab->n; i++) {
-        const tj_val *e = &vocab->items[i];
-        int32_t id = (int32_t)e->num;
-        if (koff[i] == UINT32_MAX - 1) continue;
-        const char *s = NULL;
-        size_t n = 0;
-        if (koff[i] == UINT32_MAX) {
-            if (!(s = tok_id_piece(tok, id, &n))) continue;
-        } else {
-            s = kp.p + koff[i];
-            n = klen[i];
+    /* insert in batches, prefetching each batch's slots first (the table is far larger than cache) */
+    enum { VB = 64 };
+    const char *bs[VB];
+    size_t bl[VB];
+    int32_t bid[VB];
+    uint32_t bh[VB];
+    for (size_t i0 = 0; st == FFAI_OK && i0 < n_ents; i0 += VB) {
+        size_t k = 0;
+        for (size_t i = i0; i < n_ents && i < i0 + VB; i++) {
+            if (koff[i] == UINT32_MAX - 1) continue;
+            const char *s = NULL;
+            size_t n = 0;
+            if (koff[i] == UINT32_MAX) {
+                if (!(s = tok_id_piece(tok, ents[i].id, &n))) continue;
+            } else {
+                s = kp.p + koff[i];
+                n = klen[i];
+            }
+            bs[k] = s, bl[k] = n, bid[k] = ents[i].id;
+            bh[k] = tok_smap_hash(s, n);
+            tok_smap_prefetch(&m->vocab, bh[k]);
+            k++;
         }
-        if (!tok_smap_put(&m->vocab, s, n, id)) st = ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
+        for (size_t j = 0; j < k && st == FFAI_OK; j++)
+            if (!tok_smap_put(&m->vocab, bs[j], bl[j], bid[j]))
+                st = ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
     }
     free(koff);
     free(klen);
@@ -107,74 +121,95 @@ static ffai_status load_vocab(ffai_tokenizer *tok, const tj_val *vocab, tok_buf 
     return st;
 }
 
-/* Splits one merges entry into its two raw halves. */
-static bool merge_parts(const tj_val *e, const char **a, size_t *an, const char **b, size_t *bn) {
-    if (e->type == TJ_STR) {
-        const char *sp = memchr(e->str, ' ', e->n);
-        if (!sp || memchr(sp + 1, ' ', e->n - (size_t)(sp + 1 - e->str))) return false;
-        *a = e->str;
-        *an = (size_t)(sp - e->str);
-        *b = sp + 1;
-        *bn = e->n - *an - 1;
-        return true;
-    }
-    if (e->type == TJ_ARR && e->n == 2 && e->items[0].type == TJ_STR && e->items[1].type == TJ_STR) {
-        *a = e->items[0].str;
-        *an = e->items[0].n;
-        *b = e->items[1].str;
-        *bn = e->items[1].n;
-        return true;
-    }
-    return false;
-}
+/* One parsed merge of a batch: raw halves (for messages), model-form a, b and a+b in scratch. */
+typedef struct {
+    const char *ra, *rb;
+    uint32_t ran, rbn;
+    uint32_t off[3], len[3]; /* a, b, merged: in the batch scratch */
+    uint32_t h[3];
+    int32_t id[3];
+    bool skip; /* outside the byte-level alphabet: unreachable, ignored */
+} merge_rec;
 
-static ffai_status load_merges(tok_bpe *m, const tj_val *merges, ffai_error *err) {
-    if (!tok_pmap_init(&m->merges, merges ? merges->n : 0))
-        return ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
-    if (!merges) return FFAI_OK;
-    tok_buf ta = {0}, tb = {0}, cat = {0};
+#define MERGE_BATCH 64
+
+/* Merges are read in batches so that the ~4 random memory accesses each needs (three vocab
+ * lookups, one insertion) overlap through prefetching instead of running one after another. */
+static ffai_status load_merges(tok_bpe *m, const tok_merge_ent *merges, size_t n_merges, ffai_error *err) {
+    if (!tok_pmap_init(&m->merges, n_merges)) return ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
+    merge_rec rec[MERGE_BATCH];
+    tok_buf sc = {0}, conv = {0};
     ffai_status st = FFAI_OK;
-    for (uint32_t r = 0; r < merges->n && st == FFAI_OK; r++) {
-        const char *a, *b;
-        size_t an, bn;
-        if (!merge_parts(&merges->items[r], &a, &an, &b, &bn)) {
-            st = ffai_fail(err, FFAI_ERR_FORMAT,
-                           "tokenizer.json: model.merges[%u] is neither \"a b\" nor [\"a\", \"b\"]", r);
-            break;
+    uint32_t rank = 0;
+    for (size_t next = 0; next < n_merges && st == FFAI_OK;) {
+        size_t k = 0;
+        sc.n = 0;
+        while (k < MERGE_BATCH && next < n_merges) {
+            merge_rec *r = &rec[k];
+            const char *a = merges[next].a, *b = merges[next].b;
+            size_t an = merges[next].an, bn = merges[next].bn;
+            next++;
+            r->ra = a, r->ran = (uint32_t)an, r->rb = b, r->rbn = (uint32_t)bn;
+            r->skip = false;
+            const char *src[2] = {a, b};
+            size_t sl[2] = {an, bn};
+            for (int j = 0; j < 2 && !r->skip; j++) {
+                const char *ms;
+                size_t mn;
+                if (!model_form(m, src[j], sl[j], &conv, &ms, &mn)) {
+                    r->skip = true;
+                    break;
+                }
+                r->off[j] = (uint32_t)sc.n;
+                r->len[j] = (uint32_t)mn;
+                if (!tok_buf_append(&sc, ms, mn)) st = ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
+            }
+            if (!r->skip && st == FFAI_OK) {
+                size_t skip = m->cont_prefix_len <= r->len[1] ? m->cont_prefix_len : r->len[1];
+                r->off[2] = (uint32_t)sc.n;
+                r->len[2] = r->len[0] + r->len[1] - (uint32_t)skip;
+                if (!tok_buf_reserve(&sc, r->len[2])) {
+                    st = ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
+                    break;
+                }
+                memcpy(sc.p + sc.n, sc.p + r->off[0], r->len[0]);
+                memcpy(sc.p + sc.n + r->len[0], sc.p + r->off[1] + skip, r->len[1] - skip);
+                sc.n += r->len[2];
+            }
+            k++;
         }
-        const char *ma = a, *mb = b;
-        size_t man = an, mbn = bn;
-        if (m->byte_mode) {
-            if (!tok_bytelevel_to_bytes(a, an, &ta) || !tok_bytelevel_to_bytes(b, bn, &tb)) continue; /* unreachable */
-            ma = ta.p, man = ta.n, mb = tb.p, mbn = tb.n;
+        if (st != FFAI_OK) break;
+        for (size_t i = 0; i < k; i++)
+            for (int j = 0; j < 3 && !rec[i].skip; j++) {
+                rec[i].h[j] = tok_smap_hash(sc.p + rec[i].off[j], rec[i].len[j]);
+                tok_smap_prefetch(&m->vocab, rec[i].h[j]);
+            }
+        for (size_t i = 0; i < k && st == FFAI_OK; i++) {
+            merge_rec *r = &rec[i];
+            if (r->skip) continue;
+            for (int j = 0; j < 3; j++) r->id[j] = tok_smap_get_h(&m->vocab, sc.p + r->off[j], r->len[j], r->h[j]);
+            if (r->id[0] < 0 || r->id[1] < 0)
+                st = ffai_fail(err, FFAI_ERR_FORMAT, "tokenizer.json: model.merges[%zu]: token '%.*s' is not in the vocab",
+                               (size_t)rank + i, (int)(r->id[0] < 0 ? r->ran : r->rbn), r->id[0] < 0 ? r->ra : r->rb);
+            else if (r->id[2] < 0)
+                st = ffai_fail(err, FFAI_ERR_FORMAT,
+                               "tokenizer.json: model.merges[%zu]: merged token '%.*s%.*s' is not in the vocab",
+                               (size_t)rank + i, (int)r->ran, r->ra, (int)r->rbn, r->rb);
+            else
+                tok_pmap_prefetch(&m->merges, r->id[0], r->id[1]);
         }
-        int32_t ia = tok_smap_get(&m->vocab, ma, man), ib = tok_smap_get(&m->vocab, mb, mbn);
-        if (ia < 0 || ib < 0) {
-            st = ffai_fail(err, FFAI_ERR_FORMAT, "tokenizer.json: model.merges[%u]: token '%.*s' is not in the vocab", r,
-                           (int)(ia < 0 ? an : bn), ia < 0 ? a : b);
-            break;
-        }
-        size_t skip = m->cont_prefix_len <= mbn ? m->cont_prefix_len : mbn;
-        cat.n = 0;
-        if (!tok_buf_append(&cat, ma, man) || !tok_buf_append(&cat, mb + skip, mbn - skip)) {
-            st = ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
-            break;
-        }
-        int32_t inew = tok_smap_get(&m->vocab, cat.p, cat.n);
-        if (inew < 0) {
-            st = ffai_fail(err, FFAI_ERR_FORMAT, "tokenizer.json: model.merges[%u]: merged token '%.*s%.*s' is not in the vocab",
-                           r, (int)an, a, (int)bn, b);
-            break;
-        }
-        if (!tok_pmap_put(&m->merges, ia, ib, r, inew)) st = ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
+        for (size_t i = 0; i < k && st == FFAI_OK; i++)
+            if (!rec[i].skip && !tok_pmap_put(&m->merges, rec[i].id[0], rec[i].id[1], rank + (uint32_t)i, rec[i].id[2]))
+                st = ffai_fail(err, FFAI_ERR_NOMEM, "tokenizer.json: out of memory");
+        rank += (uint32_t)k;
     }
-    tok_buf_free(&ta);
-    tok_buf_free(&tb);
-    tok_buf_free(&cat);
+    tok_buf_free(&sc);
+    tok_buf_free(&conv);
     return st;
 }
 
-ffai_status tok_bpe_load(ffai_tokenizer *tok, const tj_val *model, ffai_error *err) {
+ffai_status tok_bpe_load(ffai_tokenizer *tok, const tj_val *model, const tok_vocab_ent *ents, size_t n_ents,
+                         const tok_merge_ent *merge_ents, size_t n_merges, ffai_error *err) {
     tok_bpe *m = &tok->bpe;
     m->unk_id = -1;
     for (int i = 0; i < 256; i++) m->unit_id[i] = m->fallback_id[i] = -1;
@@ -190,13 +225,11 @@ ffai_status tok_bpe_load(ffai_tokenizer *tok, const tj_val *model, ffai_error *e
     if (st == FFAI_OK)
         st = dup_model_form(m, tj_get(model, "end_of_word_suffix"), "end_of_word_suffix", &m->eow_suffix,
                             &m->eow_suffix_len, &tmp, err);
-    const tj_val *vocab = tj_get_type(model, "vocab", TJ_OBJ);
-    if (st == FFAI_OK && !vocab) st = ffai_fail(err, FFAI_ERR_FORMAT, "tokenizer.json: model.vocab is missing or not an object");
-    if (st == FFAI_OK) st = load_vocab(tok, vocab, &tmp, err);
+    if (st == FFAI_OK) st = load_vocab(tok, ents, n_ents, &tmp, err);
     const tj_val *merges = tj_get(model, "merges");
-    if (st == FFAI_OK && merges && merges->type != TJ_ARR && merges->type != TJ_NULL)
+    if (st == FFAI_OK && merges && merges->type != TJ_RAW && merges->type != TJ_NULL)
         st = ffai_fail(err, FFAI_ERR_FORMAT, "tokenizer.json: model.merges must be an array");
-    if (st == FFAI_OK) st = load_merges(m, merges && merges->type == TJ_ARR ? merges : NULL, err);
+    if (st == FFAI_OK) st = load_merges(m, merge_ents, n_merges, err);
     const tj_val *unk = tj_get(model, "unk_token");
     if (st == FFAI_OK && unk && unk->type == TJ_STR) {
         m->unk_token = strdup(unk->str);

@@ -28,7 +28,11 @@ typedef struct {
     const char *what;
     ffai_error *err;
     tj_block *blocks;
-    tj_list lists[TJ_MAX_DEPTH + 1];
+    tj_list *lists; /* TJ_MAX_DEPTH + 1 per-depth scratch lists (tj_parse only) */
+    const tj_raw_handler *raw;
+    size_t n_raw;
+    const char *key1; /* key of the current depth-1 member */
+    uint32_t key1_len;
     ffai_status st;
 } tj_parser;
 
@@ -227,6 +231,138 @@ static int tj_push(tj_parser *ps, tj_list *l, tj_val *v) {
 
 static int tj_value(tj_parser *ps, tj_val *v, int depth);
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* First byte in [p, end) that is a quote, a bracket, a brace or a comma (end if none). */
+static const unsigned char *next_structural(const unsigned char *p, const unsigned char *end) {
+#ifdef __SSE2__
+    const __m128i q = _mm_set1_epi8('"'), c = _mm_set1_epi8(','), lb = _mm_set1_epi8('['), rb = _mm_set1_epi8(']');
+    const __m128i lc = _mm_set1_epi8('{'), rc = _mm_set1_epi8('}');
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)p);
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, c)),
+                                 _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, lb), _mm_cmpeq_epi8(v, rb)),
+                                              _mm_or_si128(_mm_cmpeq_epi8(v, lc), _mm_cmpeq_epi8(v, rc))));
+        int bits = _mm_movemask_epi8(m);
+        if (bits) return p + __builtin_ctz((unsigned)bits);
+        p += 16;
+    }
+#endif
+    while (p < end && *p != '"' && *p != ',' && *p != '[' && *p != ']' && *p != '{' && *p != '}') p++;
+    return p;
+}
+
+/* First quote or backslash in [p, end) (end if none). */
+static const unsigned char *next_quote_or_escape(const unsigned char *p, const unsigned char *end) {
+#ifdef __SSE2__
+    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)p);
+        int bits = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)));
+        if (bits) return p + __builtin_ctz((unsigned)bits);
+        p += 16;
+    }
+#endif
+    while (p < end && *p != '"' && *p != '\\') p++;
+    return p;
+}
+
+/* Skips a container, checking that strings end and brackets balance; counts its elements. */
+static int tj_skip_container(tj_parser *ps, uint32_t *count) {
+    char stack[TJ_MAX_DEPTH];
+    int d = 0;
+    uint32_t commas = 0;
+    const unsigned char *p = (const unsigned char *)ps->p, *end = (const unsigned char *)ps->end;
+    /* non-empty when the first non-blank byte after the opening bracket is not the closing one */
+    const unsigned char *f = p + 1;
+    while (f < end && (*f == ' ' || *f == '\n' || *f == '\r' || *f == '\t')) f++;
+    bool any = f < end && *f != ']' && *f != '}';
+    while ((p = next_structural(p, end)) < end) {
+        unsigned char c = *p++;
+        switch (c) {
+        case '"':
+            for (;;) {
+                p = next_quote_or_escape(p, end);
+                if (p >= end) {
+                    tj_errorf(ps, (const char *)p, "unterminated string");
+                    return -1;
+                }
+                if (*p == '"') break;
+                p += 2; /* escape: the next byte is never the closing quote */
+            }
+            p++;
+            break;
+        case ',':
+            if (d == 1) commas++;
+            break;
+        case '[':
+        case '{':
+            if (d >= TJ_MAX_DEPTH) {
+                tj_errorf(ps, (const char *)p, "nesting too deep");
+                return -1;
+            }
+            stack[d++] = c == '[' ? ']' : '}';
+            break;
+        default: /* ']' or '}' */
+            if (d == 0 || stack[d - 1] != (char)c) {
+                tj_errorf(ps, (const char *)p - 1, "unbalanced brackets");
+                return -1;
+            }
+            if (--d == 0) {
+                ps->p = (char *)p;
+                *count = any ? commas + 1 : 0;
+                return 0;
+            }
+        }
+    }
+    tj_errorf(ps, (const char *)end, "unexpected end of input");
+    return -1;
+}
+
+static const tj_raw_handler *tj_find_raw(const tj_parser *ps, const char *key, uint32_t key_len) {
+    if (!ps->raw || !ps->key1) return NULL;
+    for (size_t i = 0; i < ps->n_raw; i++) {
+        const char *r = ps->raw[i].path, *dot = strchr(r, '.');
+        if (!dot || (size_t)(dot - r) != ps->key1_len || memcmp(r, ps->key1, ps->key1_len) != 0) continue;
+        if (strlen(dot + 1) == key_len && memcmp(dot + 1, key, key_len) == 0) return &ps->raw[i];
+    }
+    return NULL;
+}
+
+static void tj_stream_at(tj_stream *s, char *open, char *end, const char *what, ffai_error *err) {
+    memset(s, 0, sizeof *s);
+    s->p = open + 1;
+    s->end = end;
+    s->what = what;
+    s->err = err;
+    s->close = *open == '[' ? ']' : '}';
+    s->first = true;
+}
+
+/* Runs a raw handler on the container at ps->p, then skips whatever it left. */
+static int tj_run_raw(tj_parser *ps, const tj_raw_handler *h, tj_val *item) {
+    char *start = ps->p;
+    tj_stream s;
+    tj_stream_at(&s, start, ps->end, ps->what, ps->err);
+    ffai_status st = h->fn(h->ctx, &s, ps->err);
+    tj_val rest;
+    while (st == FFAI_OK && s.st == FFAI_OK && tj_stream_next(&s, &rest)) {
+    }
+    if (st == FFAI_OK) st = s.st;
+    if (st != FFAI_OK) {
+        ps->st = st;
+        return -1;
+    }
+    ps->p = s.p;
+    item->type = TJ_RAW;
+    item->str = start;
+    item->n = (uint32_t)(s.p - start);
+    item->count = s.count;
+    return 0;
+}
+
 static int tj_container(tj_parser *ps, tj_val *v, int depth, bool obj) {
     if (depth >= TJ_MAX_DEPTH) {
         tj_errorf(ps, ps->p, "nesting too deep");
@@ -266,7 +402,15 @@ static int tj_container(tj_parser *ps, tj_val *v, int depth, bool obj) {
         }
         const char *key = item.key;
         uint32_t key_len = item.key_len;
-        if (tj_value(ps, &item, depth + 1)) return -1;
+        if (obj && depth == 0) ps->key1 = key, ps->key1_len = key_len;
+        tj_skip_ws(ps);
+        const tj_raw_handler *h = NULL;
+        if (obj && depth == 1 && ps->p < ps->end && (*ps->p == '[' || *ps->p == '{') &&
+            (h = tj_find_raw(ps, key, key_len))) {
+            if (tj_run_raw(ps, h, &item)) return -1;
+        } else if (tj_value(ps, &item, depth + 1)) {
+            return -1;
+        }
         item.key = key;
         item.key_len = key_len;
         if (tj_push(ps, l, &item)) return -1;
@@ -326,14 +470,22 @@ static void tj_free_blocks(tj_block *b) {
     }
 }
 
-ffai_status tj_parse(char *buf, size_t len, tj_doc *doc, const char *what, ffai_error *err) {
+ffai_status tj_parse(char *buf, size_t len, tj_doc *doc, const char *what, const tj_raw_handler *raw, size_t n_raw,
+                     ffai_error *err) {
+    if (len >= UINT32_MAX) return ffai_fail(err, FFAI_ERR_RANGE, "%s: file too large (%zu bytes)", what, len);
     memset(doc, 0, sizeof *doc);
     tj_parser *ps = calloc(1, sizeof *ps);
+    if (ps && !(ps->lists = calloc(TJ_MAX_DEPTH + 1, sizeof *ps->lists))) {
+        free(ps);
+        ps = NULL;
+    }
     if (!ps) return ffai_fail(err, FFAI_ERR_NOMEM, "%s: out of memory", what);
     ps->buf = ps->p = buf;
     ps->end = buf + len;
     ps->what = what;
     ps->err = err;
+    ps->raw = raw;
+    ps->n_raw = n_raw;
     tj_val *root = NULL;
     tj_val tmp;
     memset(&tmp, 0, sizeof tmp);
@@ -343,6 +495,7 @@ ffai_status tj_parse(char *buf, size_t len, tj_doc *doc, const char *what, ffai_
     }
     if (ps->st == FFAI_OK && (root = tj_alloc(ps, 1))) *root = tmp;
     for (int i = 0; i <= TJ_MAX_DEPTH; i++) free(ps->lists[i].v);
+    free(ps->lists);
     ffai_status st = ps->st;
     if (st != FFAI_OK) {
         tj_free_blocks(ps->blocks);
@@ -359,6 +512,88 @@ void tj_free(tj_doc *doc) {
     tj_free_blocks(doc->blocks);
     doc->blocks = NULL;
     doc->root = NULL;
+}
+
+/* A stream element is a scalar (parsed), or a container returned unread (see tj_stream_child). */
+bool tj_stream_next(tj_stream *s, tj_val *v) {
+    if (s->st != FFAI_OK || s->done) return false;
+    tj_parser ps;
+    memset(&ps, 0, sizeof ps);
+    ps.buf = s->p;
+    ps.p = s->p;
+    ps.end = s->end;
+    ps.what = s->what;
+    ps.err = s->err;
+    memset(v, 0, sizeof *v);
+    if (s->pending) { /* the caller did not read the nested container: skip it */
+        uint32_t ignored;
+        s->pending = false;
+        if (tj_skip_container(&ps, &ignored)) {
+            s->st = ps.st;
+            return false;
+        }
+    }
+    tj_skip_ws(&ps);
+    if (ps.p < ps.end && *ps.p == s->close) {
+        s->p = ps.p + 1;
+        s->done = true;
+        return false;
+    }
+    if (!s->first) {
+        if (ps.p >= ps.end || *ps.p != ',') {
+            tj_errorf(&ps, ps.p, ps.p >= ps.end ? "unexpected end of input" : "expected ',' between elements");
+            s->st = ps.st;
+            return false;
+        }
+        ps.p++;
+        tj_skip_ws(&ps);
+    }
+    s->first = false;
+    const char *key = NULL;
+    uint32_t kl = 0;
+    if (s->close == '}') {
+        if (ps.p >= ps.end || *ps.p != '"') {
+            tj_errorf(&ps, ps.p, "expected a string key");
+            s->st = ps.st;
+            return false;
+        }
+        ps.p++;
+        key = tj_string(&ps, &kl);
+        tj_skip_ws(&ps);
+        if (key && (ps.p >= ps.end || *ps.p++ != ':')) tj_errorf(&ps, ps.p, "expected ':'");
+        tj_skip_ws(&ps);
+    }
+    if (ps.st == FFAI_OK && ps.p < ps.end && (*ps.p == '[' || *ps.p == '{')) {
+        v->type = *ps.p == '[' ? TJ_ARR : TJ_OBJ;
+        v->str = ps.p; /* unread: tj_stream_child starts here */
+        s->pending = true;
+    } else if (ps.st == FFAI_OK) {
+        tj_value(&ps, v, TJ_MAX_DEPTH);
+    }
+    v->key = key;
+    v->key_len = kl;
+    s->p = ps.p;
+    s->st = ps.st;
+    if (s->st == FFAI_OK) s->count++;
+    return s->st == FFAI_OK;
+}
+
+void tj_stream_child(tj_stream *s, tj_stream *child) {
+    tj_stream_at(child, s->p, s->end, s->what, s->err);
+    if (!s->pending) child->st = s->st = ffai_fail(s->err, FFAI_ERR_INTERNAL, "%s: no nested container here", s->what);
+    s->pending = false;
+}
+
+bool tj_stream_child_end(tj_stream *s, tj_stream *child) {
+    tj_val rest;
+    while (child->st == FFAI_OK && tj_stream_next(child, &rest)) {
+    }
+    if (child->st != FFAI_OK) {
+        s->st = child->st;
+        return false;
+    }
+    s->p = child->p;
+    return true;
 }
 
 const tj_val *tj_get(const tj_val *obj, const char *key) {

@@ -40,15 +40,77 @@ static ffai_status parse_added(ffai_tokenizer *tok, const tj_val *arr, ffai_erro
 }
 
 /* Every id's raw string in one pool: vocab entries, then added tokens (which win, as in HF). */
-static ffai_status build_pieces(ffai_tokenizer *tok, const tj_val *vocab, ffai_error *err) {
-    int64_t max_id = -1;
-    for (uint32_t i = 0; i < vocab->n; i++) {
+/* vocab and merges, collected in one pass while the JSON is parsed (no tree) */
+typedef struct {
+    tok_vocab_ent *ents;
+    size_t n_ents, cap_ents;
+    tok_merge_ent *merges;
+    size_t n_merges, cap_merges;
+    bool vocab_ok, merges_bad; /* shape problems are reported after the model type is checked */
+} load_ctx;
+
+static bool grow_array(void **p, size_t *cap, size_t n, size_t size) {
+    if (n < *cap) return true;
+    size_t nc = *cap ? *cap * 2 : 4096;
+    void *np = realloc(*p, nc * size);
+    if (!np) return false;
+    *p = np;
+    *cap = nc;
+    return true;
+}
+
+static ffai_status on_vocab(void *vctx, tj_stream *s, ffai_error *err) {
+    load_ctx *c = vctx;
+    if (s->close != '}') return FFAI_OK; /* e.g. a Unigram vocab: skipped */
+    c->vocab_ok = true;
+    tj_val v;
+    while (tj_stream_next(s, &v)) {
         int64_t id;
-        if (!tj_int(&vocab->items[i], 0, TOK_MAX_IDS - 1, &id))
-            return ffai_fail(err, FFAI_ERR_FORMAT, TJ ": model.vocab['%s'] must be an integer id in 0..%d",
-                             vocab->items[i].key, TOK_MAX_IDS - 1);
-        if (id > max_id) max_id = id;
+        if (!tj_int(&v, 0, TOK_MAX_IDS - 1, &id))
+            return ffai_fail(err, FFAI_ERR_FORMAT, TJ ": model.vocab['%s'] must be an integer id in 0..%d", v.key,
+                             TOK_MAX_IDS - 1);
+        if (!grow_array((void **)&c->ents, &c->cap_ents, c->n_ents, sizeof *c->ents)) return oom(err);
+        c->ents[c->n_ents++] = (tok_vocab_ent){v.key, v.key_len, (int32_t)id};
     }
+    return s->st;
+}
+
+static ffai_status on_merges(void *vctx, tj_stream *s, ffai_error *err) {
+    load_ctx *c = vctx;
+    if (s->close != ']') {
+        c->merges_bad = true;
+        return FFAI_OK;
+    }
+    tj_val v;
+    while (tj_stream_next(s, &v)) {
+        tok_merge_ent e;
+        bool ok = false;
+        if (v.type == TJ_STR) { /* "a b": exactly one space */
+            const char *sp = memchr(v.str, ' ', v.n);
+            ok = sp && !memchr(sp + 1, ' ', v.n - (size_t)(sp + 1 - v.str));
+            if (ok) e = (tok_merge_ent){v.str, sp + 1, (uint32_t)(sp - v.str), (uint32_t)(v.n - (size_t)(sp - v.str) - 1)};
+        } else if (v.type == TJ_ARR) { /* ["a", "b"] */
+            tj_stream in;
+            tj_val x, y, z;
+            tj_stream_child(s, &in);
+            ok = tj_stream_next(&in, &x) && tj_stream_next(&in, &y) && !tj_stream_next(&in, &z) && in.st == FFAI_OK &&
+                 x.type == TJ_STR && y.type == TJ_STR;
+            if (ok) e = (tok_merge_ent){x.str, y.str, x.n, y.n};
+            if (!tj_stream_child_end(s, &in)) return s->st;
+        }
+        if (!ok)
+            return ffai_fail(err, FFAI_ERR_FORMAT, TJ ": model.merges[%zu] is neither \"a b\" nor [\"a\", \"b\"]",
+                             c->n_merges);
+        if (!grow_array((void **)&c->merges, &c->cap_merges, c->n_merges, sizeof *c->merges)) return oom(err);
+        c->merges[c->n_merges++] = e;
+    }
+    return s->st;
+}
+
+static ffai_status build_pieces(ffai_tokenizer *tok, const tok_vocab_ent *ents, size_t n_ents, ffai_error *err) {
+    int64_t max_id = -1;
+    for (size_t i = 0; i < n_ents; i++)
+        if (ents[i].id > max_id) max_id = ents[i].id;
     for (size_t i = 0; i < tok->n_added; i++)
         if (tok->added[i].id > max_id) max_id = tok->added[i].id;
     tok->n_ids = (size_t)(max_id + 1);
@@ -59,13 +121,14 @@ static ffai_status build_pieces(ffai_tokenizer *tok, const tj_val *vocab, ffai_e
     if (!tok->piece_off || !tok->piece_len || !tok->id_flags) return oom(err);
     memset(tok->piece_len, 0xFF, n * sizeof *tok->piece_len);
     tok_buf pool = {0};
-    for (uint32_t i = 0; i < vocab->n; i++) {
-        const tj_val *e = &vocab->items[i];
-        int32_t id = (int32_t)e->num;
-        if (pool.n + e->key_len + 1 > UINT32_MAX) break;
+    if (!tok_buf_reserve(&pool, n_ents * 8)) return oom(err);
+    for (size_t i = 0; i < n_ents; i++) {
+        const tok_vocab_ent *e = &ents[i];
+        int32_t id = e->id;
+        if (pool.n + e->len + 1 > UINT32_MAX) break;
         tok->piece_off[id] = (uint32_t)pool.n;
-        tok->piece_len[id] = e->key_len;
-        if (!tok_buf_append(&pool, e->key, e->key_len + 1)) {
+        tok->piece_len[id] = e->len;
+        if (!tok_buf_append(&pool, e->key, e->len + 1)) {
             tok_buf_free(&pool);
             return oom(err);
         }
@@ -107,7 +170,7 @@ static ffai_status load_config(ffai_tokenizer *tok, const char *path, ffai_error
     ffai_status st = tj_read_file(path, &buf, &len, err);
     if (st != FFAI_OK) return st;
     tj_doc doc;
-    st = tj_parse(buf, len, &doc, "tokenizer_config.json", err);
+    st = tj_parse(buf, len, &doc, "tokenizer_config.json", NULL, 0, err);
     if (st == FFAI_OK) st = config_token(tok, doc.root, "bos_token", &tok->bos_token, &tok->bos_id, err);
     if (st == FFAI_OK) st = config_token(tok, doc.root, "eos_token", &tok->eos_token, &tok->eos_id, err);
     tj_free(&doc);
@@ -115,7 +178,7 @@ static ffai_status load_config(ffai_tokenizer *tok, const char *path, ffai_error
     return st;
 }
 
-static ffai_status build(ffai_tokenizer *tok, const tj_val *root, ffai_error *err) {
+static ffai_status build(ffai_tokenizer *tok, const tj_val *root, const load_ctx *lc, ffai_error *err) {
     if (!root || root->type != TJ_OBJ) return ffai_fail(err, FFAI_ERR_FORMAT, TJ ": top level is not an object");
     const tj_val *model = tj_get_type(root, "model", TJ_OBJ);
     if (!model) return ffai_fail(err, FFAI_ERR_FORMAT, TJ ": no \"model\" object");
@@ -123,15 +186,15 @@ static ffai_status build(ffai_tokenizer *tok, const tj_val *root, ffai_error *er
     if (!type) type = tj_get(model, "merges") ? "BPE" : "(untyped)";
     if (strcmp(type, "BPE") != 0)
         return ffai_fail(err, FFAI_ERR_UNSUPPORTED, TJ ": model type '%s' is not supported (only BPE)", type);
-    const tj_val *vocab = tj_get_type(model, "vocab", TJ_OBJ);
-    if (!vocab) return ffai_fail(err, FFAI_ERR_FORMAT, TJ ": model.vocab is missing or not an object");
+    if (!lc->vocab_ok) return ffai_fail(err, FFAI_ERR_FORMAT, TJ ": model.vocab is missing or not an object");
+    if (lc->merges_bad) return ffai_fail(err, FFAI_ERR_FORMAT, TJ ": model.merges must be an array");
     ffai_status st = tok_parse_normalizer(tok, tj_get(root, "normalizer"), err);
     if (st == FFAI_OK) st = tok_parse_pre_tokenizer(tok, tj_get(root, "pre_tokenizer"), err);
     if (st == FFAI_OK) st = tok_parse_decoder(tok, tj_get(root, "decoder"), err);
     if (st == FFAI_OK) st = tok_parse_post_processor(tok, tj_get(root, "post_processor"), err);
     if (st == FFAI_OK) st = parse_added(tok, tj_get(root, "added_tokens"), err);
-    if (st == FFAI_OK) st = build_pieces(tok, vocab, err);
-    if (st == FFAI_OK) st = tok_bpe_load(tok, model, err);
+    if (st == FFAI_OK) st = build_pieces(tok, lc->ents, lc->n_ents, err);
+    if (st == FFAI_OK) st = tok_bpe_load(tok, model, lc->ents, lc->n_ents, lc->merges, lc->n_merges, err);
     if (st == FFAI_OK) st = tok_added_build(tok, err);
     return st;
 }
@@ -149,12 +212,17 @@ ffai_status ffai_tokenizer_load_files(const char *json_path, const char *config_
     ffai_status st = tj_read_file(json_path, &buf, &len, err);
     if (st == FFAI_OK) {
         tj_doc doc;
-        st = tj_parse(buf, len, &doc, json_path, err);
+        load_ctx lc;
+        memset(&lc, 0, sizeof lc);
+        const tj_raw_handler raw[] = {{"model.vocab", on_vocab, &lc}, {"model.merges", on_merges, &lc}};
+        st = tj_parse(buf, len, &doc, json_path, raw, 2, err);
         if (st == FFAI_OK) {
-            st = build(tok, doc.root, err);
+            st = build(tok, doc.root, &lc, err);
             if (st != FFAI_OK) ffai_error_prefix(err, "%s", json_path);
         }
         tj_free(&doc);
+        free(lc.ents);
+        free(lc.merges);
         free(buf);
     }
     if (st == FFAI_OK && config_path) st = load_config(tok, config_path, err);

@@ -158,8 +158,22 @@ ffai_status tok_parse_decoder(ffai_tokenizer *tok, const tj_val *v, ffai_error *
 ffai_status tok_parse_post_processor(ffai_tokenizer *tok, const tj_val *v, ffai_error *err);
 void tok_free_components(ffai_tokenizer *tok);
 
-/* BPE model (bpe.c). */
-ffai_status tok_bpe_load(ffai_tokenizer *tok, const tj_val *model, ffai_error *err);
+/* One model.vocab entry, read once from the raw JSON (strings point into the file buffer). */
+typedef struct {
+    const char *key;
+    uint32_t len;
+    int32_t id;
+} tok_vocab_ent;
+
+/* One model.merges entry: its two halves (raw strings in the file buffer). */
+typedef struct {
+    const char *a, *b;
+    uint32_t an, bn;
+} tok_merge_ent;
+
+/* BPE model (bpe.c): vocab map from ents, merge ranks from merges (in file order). */
+ffai_status tok_bpe_load(ffai_tokenizer *tok, const tj_val *model, const tok_vocab_ent *ents, size_t n_ents,
+                         const tok_merge_ent *merges, size_t n_merges, ffai_error *err);
 void tok_bpe_free(tok_bpe *m);
 /* Appends the ids of one pre-token to out. Returns false on OOM / unk error. */
 ffai_status tok_bpe_word(const tok_bpe *m, const char *w, size_t n, tok_work *ws, tok_ivec *out, ffai_error *err);

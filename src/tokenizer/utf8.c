@@ -119,22 +119,6 @@ bool tok_utf8_append_lossy(tok_buf *out, const char *str, size_t n) {
     return true;
 }
 
-size_t tok_utf8_complete_prefix(const char *str, size_t n) {
-    const unsigned char *s = (const unsigned char *)str;
-    /* look back at most 3 bytes for a lead byte whose sequence is cut by the end */
-    for (size_t back = 1; back <= 3 && back <= n; back++) {
-        unsigned char c = s[n - back];
-        if ((c & 0xC0) == 0x80) continue; /* continuation: keep looking */
-        if (c < 0x80) return n;
-        size_t bad = 0;
-        size_t l = seq_len(s + n - back, back, &bad);
-        if (l) return n;                    /* complete */
-        if (bad == back && tok_utf8_len(c) > back) return n - back; /* truncated valid prefix */
-        return n;                           /* invalid: not a pending character */
-    }
-    return n;
-}
-
 bool tok_is_whitespace(uint32_t c) {
     if (c <= 0x20) return c == 0x20 || (c >= 0x09 && c <= 0x0D);
     if (c < 0x85) return false;

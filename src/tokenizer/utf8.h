@@ -22,9 +22,6 @@ size_t tok_utf8_encode(uint32_t cp, char *out);
 /* Appends s[0..n) to out, replacing each maximal invalid subsequence with U+FFFD exactly as
  * Rust's String::from_utf8_lossy does. Returns false on OOM. */
 bool tok_utf8_append_lossy(tok_buf *out, const char *s, size_t n);
-/* Length of the longest prefix of s[0..n) that ends on a complete character, i.e. without a
- * trailing truncated-but-so-far-valid sequence. */
-size_t tok_utf8_complete_prefix(const char *s, size_t n);
 
 /* Unicode White_Space (Rust char::is_whitespace). */
 bool tok_is_whitespace(uint32_t cp);
