@@ -13,6 +13,8 @@ typedef struct ffai_context ffai_context; /* one sequence: KV cache, scratch, po
 
 typedef struct {
     int n_threads;   /* worker threads for the CPU backend; 0 = all cores */
+    bool mmap_only;  /* keep the weights in the file mapping instead of copying them to
+                        anonymous (huge-page) memory; faster load, slower inference */
 } ffai_model_options;
 
 /* Resolves `model` (a local HF-layout directory, or a hub id "org/name" found

@@ -52,6 +52,35 @@ void mf_close(mapped_file *mf) {
     memset(mf, 0, sizeof *mf);
 }
 
+ffai_status mf_make_resident(mapped_file *mf, ptrdiff_t *moved, ffai_error *err) {
+    *moved = 0;
+    if (mf->size == 0) return FFAI_OK;
+    void *p = mmap(NULL, mf->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return ffai_fail(err, FFAI_ERR_NOMEM, "%s: cannot allocate %zu bytes for the weights", mf->path, mf->size);
+#ifdef MADV_HUGEPAGE
+    madvise(p, mf->size, MADV_HUGEPAGE);
+#endif
+    int fd = open(mf->path, O_RDONLY | O_CLOEXEC);
+    size_t got = 0;
+    while (fd >= 0 && got < mf->size) {
+        size_t chunk = mf->size - got > ((size_t)1 << 28) ? ((size_t)1 << 28) : mf->size - got;
+        ssize_t r = pread(fd, (char *)p + got, chunk, (off_t)got);
+        if (r <= 0) break;
+        got += (size_t)r;
+    }
+    int e = errno;
+    if (fd >= 0) close(fd);
+    if (got != mf->size) {
+        munmap(p, mf->size);
+        return ffai_fail(err, FFAI_ERR_IO, "%s: short read loading weights (%zu of %zu bytes): %s", mf->path, got, mf->size, strerror(e));
+    }
+    mprotect(p, mf->size, PROT_READ);
+    munmap((void *)mf->data, mf->size);
+    *moved = (const unsigned char *)p - mf->data;
+    mf->data = p;
+    return FFAI_OK;
+}
+
 ffai_status io_read_file(const char *path, char **out, size_t *len, ffai_error *err) {
     *out = NULL;
     FILE *f = fopen(path, "rb");

@@ -3,6 +3,7 @@
 #define FFAI_IO_MAPPED_FILE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "ffai/status.h"
 
@@ -18,6 +19,11 @@ void mf_close(mapped_file *mf);
 
 /* Reads a whole file into a NUL-terminated malloc'd buffer (caller frees). */
 ffai_status io_read_file(const char *path, char **out, size_t *len, ffai_error *err);
+
+/* Replaces the mapping by a private anonymous copy read from the file, backed
+ * by transparent huge pages where the kernel allows. Returns the byte offset
+ * delta (new - old) through *moved so callers can rebase pointers. */
+ffai_status mf_make_resident(mapped_file *mf, ptrdiff_t *moved, ffai_error *err);
 
 /* 1 if path is an existing directory / regular file, else 0. */
 int io_is_dir(const char *path);

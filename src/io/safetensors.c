@@ -260,3 +260,17 @@ size_t st_total_bytes(const st_set *set) {
     for (int i = 0; i < set->n; i++) n += set->tensors[i].nbytes;
     return n;
 }
+
+ffai_status st_make_resident(st_set *set, ffai_error *err) {
+    for (int f = 0; f < set->n_files; f++) {
+        const unsigned char *lo = set->files[f].data, *hi = lo + set->files[f].size;
+        ptrdiff_t moved;
+        ffai_status st = mf_make_resident(&set->files[f], &moved, err);
+        if (st) return st;
+        for (int i = 0; i < set->n; i++) {
+            const unsigned char *d = set->tensors[i].data;
+            if (d >= lo && d < hi + (set->tensors[i].nbytes == 0)) set->tensors[i].data = d + moved;
+        }
+    }
+    return FFAI_OK;
+}

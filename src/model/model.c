@@ -41,6 +41,11 @@ ffai_status ffai_model_load(const char *model, const ffai_model_options *opt, ff
         goto fail;
     }
     if ((st = st_open_dir(dir, &m->st, err))) goto fail;
+    {
+        const char *env = getenv("FFAI_MMAP");
+        bool map_only = (opt && opt->mmap_only) || (env && *env && strcmp(env, "0") != 0);
+        if (!map_only && (st = st_make_resident(&m->st, err))) goto fail;
+    }
     if ((st = weights_bind(m, err))) goto fail;
     set_labels(m);
     mem_account((long long)st_total_bytes(&m->st));
