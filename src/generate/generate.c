@@ -33,13 +33,18 @@ ffai_status ffai_generate(ffai_context *c, const int32_t *prompt, int n_prompt, 
     if ((st = ffai_sampler_create(p, V, &smp, err))) goto out;
     memcpy(hist, prompt, (size_t)n_prompt * sizeof *hist);
     int nh = n_prompt, gen = 0;
-    double t0 = clock_now(), t_first = 0, t_last = 0, samp = 0;
+    /* time spent in on_token (metrics, printing) is excluded from the clock */
+    double t0 = clock_now(), t_first = 0, t_last = 0, samp = 0, excl = 0;
     if ((st = ffai_context_eval(c, prompt, n_prompt, FFAI_LOGITS_LAST, logits, err))) goto out;
     while (gen < p->max_tokens) {
-        memcpy(work, logits, (size_t)V * sizeof *work);
-        double ts = clock_now();
-        int32_t tok = ffai_sampler_sample(smp, work, hist, nh);
-        double now = clock_now();
+        double ts = clock_now() - excl;
+        int32_t tok;
+        if (p->temperature <= 0.0f && p->repeat_penalty == 1.0f) tok = ffai_sampler_sample(smp, logits, hist, nh); /* greedy reads only */
+        else {
+            memcpy(work, logits, (size_t)V * sizeof *work);
+            tok = ffai_sampler_sample(smp, work, hist, nh);
+        }
+        double now = clock_now() - excl;
         samp += now - ts;
         ffai_context_add_sampling_time(c, now - ts);
         if (gen == 0) t_first = now;
@@ -54,14 +59,19 @@ ffai_status ffai_generate(ffai_context *c, const int32_t *prompt, int n_prompt, 
         if (out_ids) out_ids[gen] = tok;
         hist[nh++] = tok;
         gen++;
-        if (on_token && on_token(user, tok, logits)) break;
+        if (on_token) {
+            double cb0 = clock_now();
+            int stop_now = on_token(user, tok, logits);
+            excl += clock_now() - cb0;
+            if (stop_now) break;
+        }
         if (gen >= p->max_tokens) break;
         if ((st = ffai_context_eval(c, &tok, 1, FFAI_LOGITS_LAST, logits, err))) goto out;
     }
     if (stats) {
         stats->prompt_tokens = n_prompt;
         stats->generated = gen;
-        stats->prefill_s = (gen > 0 || stats->hit_stop ? t_first : clock_now()) - t0;
+        stats->prefill_s = (gen > 0 || stats->hit_stop ? t_first : clock_now() - excl) - t0;
         stats->decode_s = gen > 1 ? t_last - t_first : 0.0;
         stats->sampling_s = samp;
     }

@@ -99,10 +99,12 @@ int32_t ffai_sampler_sample(ffai_sampler *s, float *logits, const int32_t *histo
         }
     }
     if (p->temperature <= 0.0f) {
-        int best = 0;
-        for (int i = 1; i < V; i++)
-            if (logits[i] > logits[best]) best = i;
-        return best;
+        /* greedy: first index of the maximum (a branch-free scan the compiler vectorizes) */
+        float mx = logits[0];
+        for (int i = 1; i < V; i++) mx = logits[i] > mx ? logits[i] : mx;
+        for (int i = 0; i < V; i++)
+            if (logits[i] == mx) return i;
+        return 0;
     }
     for (int i = 0; i < V; i++) logits[i] /= p->temperature;
     int n;

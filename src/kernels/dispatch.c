@@ -87,3 +87,27 @@ void k_matmul(kernel_ctx *kc, const wmat *W, const float *x, int T, int ldx, flo
     mm_job j = {kc, W, x, y, T, ldx, ldy};
     tp_run(kc->tp, mm_worker, &j);
 }
+
+typedef struct {
+    kernel_ctx *kc;
+    const wmat *const *W;
+    float *const *y;
+    const int *ldy;
+    const float *x;
+    int n, T, ldx;
+} mm_multi_job;
+
+static void mm_multi_worker(void *p, int tid, int nt) {
+    mm_multi_job *j = p;
+    float *scratch = j->kc->scratch + (size_t)tid * j->kc->scratch_per_thread;
+    for (int i = 0; i < j->n; i++) {
+        int r0, r1;
+        tp_split(j->W[i]->rows, MM_PANEL_ROWS, tid, nt, &r0, &r1);
+        if (r0 < r1) j->kc->ks->mm_rows(j->W[i], j->x, j->T, j->ldx, j->y[i], j->ldy[i], r0, r1, scratch);
+    }
+}
+
+void k_matmul_multi(kernel_ctx *kc, const wmat *const *W, int n, const float *x, int T, int ldx, float *const *y, const int *ldy) {
+    mm_multi_job j = {kc, W, y, ldy, x, n, T, ldx};
+    tp_run(kc->tp, mm_multi_worker, &j);
+}

@@ -72,6 +72,10 @@ typedef struct {
 /* Threaded matmul over all rows: y (T, ldy) = x (T, ldx) @ W^T. */
 void k_matmul(kernel_ctx *kc, const wmat *W, const float *x, int T, int ldx, float *y, int ldy);
 
+/* Several matmuls over the same input in one parallel region (one barrier):
+ * y[i] (T, ldy[i]) = x (T, ldx) @ W[i]^T for i < n (n <= 4). */
+void k_matmul_multi(kernel_ctx *kc, const wmat *const *W, int n, const float *x, int T, int ldx, float *const *y, const int *ldy);
+
 /* Row-wise ops (single-threaded; cheap next to the matmuls). */
 /* RMSNorm: out = x / sqrt(mean(x^2) + eps) * w   (x, w, out: (n,)); w NULL = no scale */
 void k_rmsnorm(float *out, const float *x, const float *w, int n, float eps);

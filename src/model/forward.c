@@ -81,9 +81,12 @@ void forward_batch(ffai_context *c, const int32_t *ids, int n) {
         const layer_weights *L = &m->layers[l];
         norm_rows(c->xn, c->x, L->attn_norm, n, H, eps);
         LAP(norm);
-        k_matmul(kc, &L->wq, c->xn, n, H, c->q, nq);
-        k_matmul(kc, &L->wk, c->xn, n, H, c->k, nkv);
-        k_matmul(kc, &L->wv, c->xn, n, H, c->v, nkv);
+        {
+            const wmat *W[3] = {&L->wq, &L->wk, &L->wv};
+            float *Y[3] = {c->q, c->k, c->v};
+            int ld[3] = {nq, nkv, nkv};
+            k_matmul_multi(kc, W, 3, c->xn, n, H, Y, ld);
+        }
         LAP(matmul);
         add_bias(c->q, L->bq, n, nq, nq);
         add_bias(c->k, L->bk, n, nkv, nkv);
@@ -114,8 +117,12 @@ void forward_batch(ffai_context *c, const int32_t *ids, int n) {
         for (size_t i = 0; i < (size_t)n * H; i++) c->x[i] += c->tmp[i];
         norm_rows(c->xn, c->x, L->ffn_norm, n, H, eps);
         LAP(norm);
-        k_matmul(kc, &L->w_gate, c->xn, n, H, c->gate, I);
-        k_matmul(kc, &L->w_up, c->xn, n, H, c->up, I);
+        {
+            const wmat *W[2] = {&L->w_gate, &L->w_up};
+            float *Y[2] = {c->gate, c->up};
+            int ld[2] = {I, I};
+            k_matmul_multi(kc, W, 2, c->xn, n, H, Y, ld);
+        }
         LAP(matmul);
         add_bias(c->gate, L->b_gate, n, I, I);
         add_bias(c->up, L->b_up, n, I, I);
