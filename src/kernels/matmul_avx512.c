@@ -142,9 +142,28 @@ TGT static void sb_row(wt_kind k, const void *p, size_t off, int n, float *out) 
     for (; i < n; i++) out[i] = wt_load(k, p, off + (size_t)i);
 }
 
+/* Codes become exact floats 1 + q / 2^bits by placing them in the mantissa of
+ * 1.0 (no int->float conversion):
+ *   sum q x = 2^bits * (sum (1 + q/2^bits) x - sum x), so
+ *   y = sum_g 2^bits s_g qx_g + sum_g (b_g - 2^bits s_g) xsum_g.
+ * Four rows go together so each x load serves four weight streams. */
+#define AR 4
+__attribute__((always_inline)) TGT static inline void q_block(const uint8_t *q, int k, int bits, __m512i m4, __m512i one, __m512 *lo, __m512 *hi) {
+    if (bits == 4) {
+        /* (v << 19) & (0xf << 19) | one in one ternary-logic op (0xEA: A & B | C) */
+        __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(q + k / 2)));
+        *lo = _mm512_castsi512_ps(_mm512_ternarylogic_epi32(_mm512_slli_epi32(v, 19), m4, one, 0xEA));
+        *hi = _mm512_castsi512_ps(_mm512_ternarylogic_epi32(_mm512_slli_epi32(v, 15), m4, one, 0xEA));
+    } else {
+        *lo = _mm512_castsi512_ps(_mm512_or_si512(_mm512_slli_epi32(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(q + k))), 15), one));
+        *hi = _mm512_castsi512_ps(_mm512_or_si512(_mm512_slli_epi32(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(q + k + 16))), 15), one));
+    }
+}
+
 TGT static void mv_affine(const wmat *W, const float *x, float *y, int r0, int r1, float *scratch) {
     const int n = W->cols, G = W->group, ng = n / G, bits = W->bits;
-    float *xp = scratch, *xsum = scratch + n, *sc = xsum + ng + 16, *bi = sc + ng + 16;
+    const size_t gbytes = (size_t)G * bits / 8;
+    float *xp = scratch, *xsum = scratch + n, *sc = xsum + ng + 16, *bi = sc + AR * (ng + 16);
     if (bits == 4) permute_x4(x, xp, n);
     else memcpy(xp, x, (size_t)n * sizeof(float));
     for (int g = 0; g < ng; g++) {
@@ -152,37 +171,47 @@ TGT static void mv_affine(const wmat *W, const float *x, float *y, int r0, int r
         for (int k = 0; k < G; k += 16) s = _mm512_add_ps(s, _mm512_loadu_ps(x + g * G + k));
         xsum[g] = hsum(s);
     }
-    const __m512i m4 = _mm512_set1_epi32(0xf);
-    for (int r = r0; r < r1; r++) {
-        const uint8_t *row = W->w + (size_t)r * W->row_bytes;
-        sb_row(W->sb_kind, W->scales, (size_t)r * ng, ng, sc);
-        sb_row(W->sb_kind, W->biases, (size_t)r * ng, ng, bi);
-        __m512 acc = _mm512_setzero_ps(), bacc = _mm512_setzero_ps();
+    const __m512i m4 = _mm512_set1_epi32(0xf << 19), one = _mm512_set1_epi32(0x3f800000);
+    const float span = (float)(1 << bits);
+    const __m512 vspan = _mm512_set1_ps(span);
+    for (int r = r0; r < r1; r += AR) {
+        int nr = r1 - r < AR ? r1 - r : AR;
+        const uint8_t *rows[AR];
+        for (int i = 0; i < AR; i++) {
+            int ri = r + (i < nr ? i : 0);
+            rows[i] = W->w + (size_t)ri * W->row_bytes;
+            sb_row(W->sb_kind, W->scales, (size_t)ri * ng, ng, sc + (size_t)i * (ng + 16));
+            sb_row(W->sb_kind, W->biases, (size_t)ri * ng, ng, bi + (size_t)i * (ng + 16));
+        }
+        __m512 acc[AR];
+        for (int i = 0; i < AR; i++) acc[i] = _mm512_setzero_ps();
         for (int g = 0; g < ng; g++) {
-            __m512 qa = _mm512_setzero_ps(), qb = _mm512_setzero_ps();
+            __m512 qa[AR], qb[AR];
+            for (int i = 0; i < AR; i++) qa[i] = qb[i] = _mm512_setzero_ps();
             const float *xg = xp + g * G;
-            if (bits == 4) {
-                const uint8_t *q = row + (size_t)g * G / 2;
-                for (int k = 0; k < G; k += 32) {
-                    __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(q + k / 2)));
-                    qa = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_and_si512(v, m4)), _mm512_loadu_ps(xg + k), qa);
-                    qb = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(v, 4)), _mm512_loadu_ps(xg + k + 16), qb);
-                }
-            } else { /* 8-bit */
-                const uint8_t *q = row + (size_t)g * G;
-                for (int k = 0; k < G; k += 32) {
-                    qa = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(q + k)))), _mm512_loadu_ps(xg + k), qa);
-                    qb = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(q + k + 16)))),
-                                         _mm512_loadu_ps(xg + k + 16), qb);
+            for (int i = 0; i < AR; i++)
+                for (size_t off = 0; off < gbytes; off += 64) _mm_prefetch((const char *)rows[i] + g * gbytes + off + PF_DIST, _MM_HINT_T0);
+            for (int k = 0; k < G; k += 32) {
+                __m512 x0 = _mm512_loadu_ps(xg + k), x1 = _mm512_loadu_ps(xg + k + 16);
+                for (int i = 0; i < AR; i++) {
+                    __m512 lo, hi;
+                    q_block(rows[i] + g * gbytes, k, bits, m4, one, &lo, &hi);
+                    qa[i] = _mm512_fmadd_ps(lo, x0, qa[i]);
+                    qb[i] = _mm512_fmadd_ps(hi, x1, qb[i]);
                 }
             }
-            acc = _mm512_fmadd_ps(_mm512_set1_ps(sc[g]), _mm512_add_ps(qa, qb), acc);
+            for (int i = 0; i < AR; i++) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(sc[(size_t)i * (ng + 16) + g] * span), _mm512_add_ps(qa[i], qb[i]), acc[i]);
         }
-        int g = 0;
-        for (; g + 16 <= ng; g += 16) bacc = _mm512_fmadd_ps(_mm512_loadu_ps(bi + g), _mm512_loadu_ps(xsum + g), bacc);
-        float bsum = hsum(bacc);
-        for (; g < ng; g++) bsum += bi[g] * xsum[g];
-        y[r] = hsum(acc) + bsum;
+        for (int i = 0; i < nr; i++) {
+            const float *si = sc + (size_t)i * (ng + 16), *bb = bi + (size_t)i * (ng + 16);
+            __m512 bacc = _mm512_setzero_ps();
+            int g = 0;
+            for (; g + 16 <= ng; g += 16)
+                bacc = _mm512_fmadd_ps(_mm512_fnmadd_ps(vspan, _mm512_loadu_ps(si + g), _mm512_loadu_ps(bb + g)), _mm512_loadu_ps(xsum + g), bacc);
+            float bsum = hsum(bacc);
+            for (; g < ng; g++) bsum += (bb[g] - span * si[g]) * xsum[g];
+            y[r + i] = hsum(acc[i]) + bsum;
+        }
     }
 }
 
