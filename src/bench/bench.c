@@ -14,17 +14,18 @@ static const struct {
     const char *name;
     method_fn run;
     const char *missing; /* non-NULL: not available yet, and why */
+    bool chat;           /* needs the model's chat template */
 } METHODS[] = {
-    {"simple", bench_method_simple, NULL},
-    {"summarization", bench_method_summarization, NULL},
-    {"wikitext2", bench_method_wikitext2, NULL},
-    {"niah", bench_method_niah, NULL},
-    {"multi-turn", bench_method_multiturn, NULL},
-    {"tool-calling", bench_method_toolcall, NULL},
-    {"ngram-spot", NULL, "needs prompt-lookup speculative decoding (n-gram drafts verified in one batch)"},
-    {"ngram-sweep", NULL, "needs prompt-lookup speculative decoding (n-gram drafts verified in one batch)"},
-    {"ngram-sweep-summary", NULL, "needs prompt-lookup speculative decoding (n-gram drafts verified in one batch)"},
-    {"vision", NULL, "needs the vision encoder (CLIP) and the multi-modal generate path"},
+    {"simple", bench_method_simple, NULL, false},
+    {"summarization", bench_method_summarization, NULL, false},
+    {"wikitext2", bench_method_wikitext2, NULL, false},
+    {"niah", bench_method_niah, NULL, true},
+    {"multi-turn", bench_method_multiturn, NULL, true},
+    {"tool-calling", bench_method_toolcall, NULL, true},
+    {"ngram-spot", NULL, "needs prompt-lookup speculative decoding (n-gram drafts verified in one batch)", false},
+    {"ngram-sweep", NULL, "needs prompt-lookup speculative decoding (n-gram drafts verified in one batch)", false},
+    {"ngram-sweep-summary", NULL, "needs prompt-lookup speculative decoding (n-gram drafts verified in one batch)", false},
+    {"vision", NULL, "needs the vision encoder (CLIP) and the multi-modal generate path", false},
 };
 #define N_METHODS ((int)(sizeof METHODS / sizeof METHODS[0]))
 
@@ -159,8 +160,31 @@ ffai_status ffai_bench_run(ffai_bench *b, const char *method, const ffai_bench_o
                   b->info.n_layers, b->info.hidden_size, b->info.n_heads, b->info.n_kv_heads, b->info.head_dim, b->info.vocab_size, b->info.max_pos);
         bench_log(o, "weights %zu bytes (%s), kernels %s, %d threads", b->info.weights_bytes, ffai_model_quant_label(b->m), b->info.kernels,
                   b->info.n_threads);
+        size_t cur;
+        ffai_mem_usage(&cur, NULL);
+        long long kv_per_token = 2LL * b->info.n_layers * b->info.n_kv_heads * b->info.head_dim * (long long)sizeof(float);
+        bench_log(o, "memory plan: engine holds %zu bytes before any context (weights + norms + kernel scratch); KV cache %lld bytes per token (f32)",
+                  cur, kv_per_token);
+        if (b->ref) {
+            ffai_model_info ri;
+            ffai_model_get_info(b->ref, &ri);
+            bench_log(o, "reference model %s: %s, %zu bytes of weights (%s)", ri.dir, ri.model_type, ri.weights_bytes, ffai_model_quant_label(b->ref));
+        }
     }
-    for (int i = 0; i < N_METHODS; i++)
-        if (strcmp(method, METHODS[i].name) == 0) return METHODS[i].run(b, o, rows, n_rows, err);
+    for (int i = 0; i < N_METHODS; i++) {
+        if (strcmp(method, METHODS[i].name) != 0) continue;
+        if (METHODS[i].chat) {
+            char *tpl = NULL;
+            st = ffai_chat_template_find(b->model_dir, false, &tpl, NULL, NULL, err);
+            free(tpl);
+            if (st) {
+                if (st == FFAI_ERR_NOT_FOUND)
+                    ffai_fail(err, st, "%s has no chat template — %s needs a model with a chat template (chat_template.jinja or tokenizer_config.json)",
+                              b->model_dir, method);
+                return st;
+            }
+        }
+        return METHODS[i].run(b, o, rows, n_rows, err);
+    }
     return ffai_fail(err, FFAI_ERR_INTERNAL, "method table out of sync");
 }

@@ -13,10 +13,7 @@ static ffai_status run_case(ffai_bench *b, const ffai_bench_options *o, const ff
     int32_t *ids = NULL;
     int n = 0;
     ffai_status st = bench_chat_encode(b, tc->messages_json, tc->tools_json, &ids, &n, err);
-    if (st) {
-        if (st == FFAI_ERR_NOT_FOUND) ffai_error_prefix(err, "tool-calling needs a model with a chat template");
-        return st;
-    }
+    if (st) return st;
     ffai_context *c = NULL;
     bench_gen g;
     memset(&g, 0, sizeof g);

@@ -41,6 +41,13 @@ bad "missing model" "not found" --model "$tmp/no-such-model"
 bad "stub method" "not implemented yet" --method ngram-spot
 bad "bad flag" "did you mean '--max-tokens'" --max-token 3
 
+# chat methods need a chat template: a model without tokenizer_config.json has none
+mkdir -p "$tmp/notpl"
+cp "$SHARED/models/rand-llama/config.json" "$SHARED/models/rand-llama/model.safetensors" "$SHARED/models/rand-llama/tokenizer.json" "$tmp/notpl/"
+for m in niah multi-turn tool-calling; do
+  bad "$m without template" "needs a model with a chat template" --method $m --model "$tmp/notpl"
+done
+
 # unwritable report dir (a path under a regular file)
 touch "$tmp/file"
 o=$("$BIN" bench --report-dir "$tmp/file/sub" --max-tokens 2 2>&1); r=$?
