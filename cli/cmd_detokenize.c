@@ -6,7 +6,7 @@
 #include "args.h"
 #include "commands.h"
 #include "ffai/tokenizer.h"
-#include "model_dir.h"
+#include "common.h"
 
 int cmd_detokenize(int argc, char **argv) {
     const char *model = NULL, *ids_arg = NULL;
@@ -52,7 +52,7 @@ int cmd_detokenize(int argc, char **argv) {
     char *text = NULL;
     size_t len = 0;
     rc = 0;
-    if (ffai_tokenizer_load(cli_model_dir(model), &tok, &err) != FFAI_OK ||
+    if (ffai_tokenizer_load(cli_model_arg(model), &tok, &err) != FFAI_OK ||
         ffai_tokenizer_decode(tok, ids, (size_t)n, skip_special, &text, &len, &err) != FFAI_OK) {
         fprintf(stderr, "ffai detokenize: %s\n", err.msg);
         rc = 1;

@@ -7,7 +7,7 @@
 #include "args.h"
 #include "commands.h"
 #include "ffai/tokenizer.h"
-#include "model_dir.h"
+#include "common.h"
 
 static char *read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
@@ -96,7 +96,7 @@ int cmd_tokenize(int argc, char **argv) {
         fprintf(stderr, "ffai tokenize: give exactly one of --text, --file, --jsonl (see ffai tokenize --help)\n");
         return 2;
     }
-    const char *dir = cli_model_dir(model);
+    const char *dir = cli_model_arg(model);
     ffai_tokenizer *tok = NULL;
     ffai_error err;
     if (ffai_tokenizer_load(dir, &tok, &err) != FFAI_OK) {
