@@ -16,7 +16,7 @@ typedef void (*mm_rows_fn)(const wmat *W, const float *x, int T, int ldx, float 
 #define MM_PANEL_ROWS 32 /* prefill: rows expanded into one k-major panel */
 #define MM_PANEL_K 256   /* prefill: depth of one panel block */
 #define KERNEL_SCRATCH(cols) \
-    ((size_t)MM_TILE_ROWS * (size_t)(cols) + (size_t)MM_PANEL_ROWS * MM_PANEL_K + 3 * (size_t)(cols) + 1024)
+    ((size_t)MM_TILE_ROWS * (size_t)(cols) + (size_t)(MM_PANEL_ROWS + 16) * MM_PANEL_K + 3 * (size_t)(cols) + 1024)
 
 /* dot(a, b) over n floats. */
 typedef float (*dot_fn)(const float *a, const float *b, int n);

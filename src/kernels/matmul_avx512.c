@@ -251,26 +251,26 @@ TGT static void mv_affine(const wmat *W, const float *x, float *y, int r0, int r
 /* ---- matrix-matrix (prefill): 32 rows at a time are expanded to f32 into a
  * k-major panel (PANEL_K deep), then 6 tokens x 32 rows accumulate in 12
  * registers with broadcast x; y rows are contiguous, so no horizontal sums. ---- */
-TGT static void expand_panel(const wmat *W, int r, int nr, int k0, int kn, float *P, float *tmp) {
-    for (int i = 0; i < MM_PANEL_ROWS; i++) {
-        if (i >= nr) {
-            for (int k = 0; k < kn; k++) P[k * MM_PANEL_ROWS + i] = 0.0f;
+/* Row i of the panel block as f32: tmp[i][0..kn) for rows r..r+nr (zeros past nr). */
+TGT static void rows_f32(const wmat *W, int r, int nr, int i0, int k0, int kn, float *tmp) {
+    for (int i = 0; i < 16; i++) {
+        float *d = tmp + (size_t)i * MM_PANEL_K;
+        if (i0 + i >= nr) {
+            memset(d, 0, (size_t)kn * sizeof(float));
             continue;
         }
-        const uint8_t *row = W->w + (size_t)(r + i) * W->row_bytes;
-        const float *src;
-        if (W->kind == WT_F32) src = (const float *)row + k0;
+        const uint8_t *row = W->w + (size_t)(r + i0 + i) * W->row_bytes;
+        if (W->kind == WT_F32) memcpy(d, (const float *)row + k0, (size_t)kn * sizeof(float));
         else if (W->kind == WT_BF16 || W->kind == WT_F16) {
             int k = 0;
-            for (; k + 16 <= kn; k += 16) _mm512_storeu_ps(tmp + k, load_w16(W->kind, row, k0 + k));
-            for (; k < kn; k++) tmp[k] = wt_load(W->kind, row, (size_t)(k0 + k));
-            src = tmp;
+            for (; k + 16 <= kn; k += 16) _mm512_storeu_ps(d + k, load_w16(W->kind, row, k0 + k));
+            for (; k < kn; k++) d[k] = wt_load(W->kind, row, (size_t)(k0 + k));
         } else {
             /* affine: groups never straddle panel blocks (PANEL_K is a multiple of every group size) */
-            int ng = W->cols / W->group, bits = W->bits;
+            int ng = W->cols / W->group, bits = W->bits, ri = r + i0 + i;
             uint32_t mask = (1u << bits) - 1u;
             for (int g = k0 / W->group; g < (k0 + kn) / W->group; g++) {
-                float s = wt_load(W->sb_kind, W->scales, (size_t)(r + i) * ng + g), b = wt_load(W->sb_kind, W->biases, (size_t)(r + i) * ng + g);
+                float sv = wt_load(W->sb_kind, W->scales, (size_t)ri * ng + g), bv = wt_load(W->sb_kind, W->biases, (size_t)ri * ng + g);
                 int base = g * W->group;
                 if (bits == 4 || bits == 8) {
                     for (int k = 0; k < W->group; k += 16) {
@@ -283,18 +283,55 @@ TGT static void expand_panel(const wmat *W, int r, int nr, int k0, int kn, float
                             __m512i sh = _mm512_set_epi32(4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0, 4, 0);
                             v = _mm512_and_si512(_mm512_srlv_epi32(_mm512_permutexvar_epi32(idx, bytes), sh), _mm512_set1_epi32(0xf));
                         }
-                        _mm512_storeu_ps(tmp + base - k0 + k, _mm512_fmadd_ps(_mm512_set1_ps(s), _mm512_cvtepi32_ps(v), _mm512_set1_ps(b)));
+                        _mm512_storeu_ps(d + base - k0 + k, _mm512_fmadd_ps(_mm512_set1_ps(sv), _mm512_cvtepi32_ps(v), _mm512_set1_ps(bv)));
                     }
                 } else
                     for (int k = 0; k < W->group; k++) {
                         size_t bit = (size_t)(base + k) * (size_t)bits;
                         uint32_t word = (uint32_t)row[bit >> 3] | ((bit >> 3) + 1 < W->row_bytes ? (uint32_t)row[(bit >> 3) + 1] << 8 : 0u);
-                        tmp[base - k0 + k] = s * (float)((word >> (bit & 7)) & mask) + b;
+                        d[base - k0 + k] = sv * (float)((word >> (bit & 7)) & mask) + bv;
                     }
             }
-            src = tmp;
         }
-        for (int k = 0; k < kn; k++) P[k * MM_PANEL_ROWS + i] = src[k];
+    }
+}
+
+/* In-register 16 x 16 transpose: r[i][c] -> out[c][i]. */
+TGT static inline void transpose16(__m512 r[16]) {
+    __m512 t[16], u[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; i++) {
+        u[4 * i + 0] = _mm512_shuffle_ps(t[4 * i + 0], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        u[4 * i + 1] = _mm512_shuffle_ps(t[4 * i + 0], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        u[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        u[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int j = 0; j < 4; j++) {
+        __m512 x0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x88), x1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xDD);
+        __m512 y0 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x88), y1 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xDD);
+        r[0 + j] = _mm512_shuffle_f32x4(x0, y0, 0x88);
+        r[8 + j] = _mm512_shuffle_f32x4(x0, y0, 0xDD);
+        r[4 + j] = _mm512_shuffle_f32x4(x1, y1, 0x88);
+        r[12 + j] = _mm512_shuffle_f32x4(x1, y1, 0xDD);
+    }
+}
+
+/* Expands rows r..r+nr, columns k0..k0+kn into the k-major panel P[k][32]. */
+TGT static void expand_panel(const wmat *W, int r, int nr, int k0, int kn, float *P, float *tmp) {
+    for (int i0 = 0; i0 < MM_PANEL_ROWS; i0 += 16) {
+        rows_f32(W, r, nr, i0, k0, kn, tmp);
+        int k = 0;
+        for (; k + 16 <= kn; k += 16) {
+            __m512 v[16];
+            for (int i = 0; i < 16; i++) v[i] = _mm512_loadu_ps(tmp + (size_t)i * MM_PANEL_K + k);
+            transpose16(v);
+            for (int c = 0; c < 16; c++) _mm512_storeu_ps(P + (size_t)(k + c) * MM_PANEL_ROWS + i0, v[c]);
+        }
+        for (; k < kn; k++)
+            for (int i = 0; i < 16; i++) P[(size_t)k * MM_PANEL_ROWS + i0 + i] = tmp[(size_t)i * MM_PANEL_K + k];
     }
 }
 
@@ -337,7 +374,7 @@ TGT static void panel_tile(const float *P, int kn, const float *x, int ldx, int 
 /* Panel GEMM over rows [r0, r1) that are a multiple of MM_PANEL_ROWS apart from
  * r0 except possibly the last panel, whose extra lanes go to a side buffer. */
 TGT static void mm_panels(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch) {
-    float *P = scratch, *tmp = P + MM_PANEL_ROWS * MM_PANEL_K, *side = tmp + MM_PANEL_K;
+    float *P = scratch, *tmp = P + MM_PANEL_ROWS * MM_PANEL_K, *side = tmp + 16 * MM_PANEL_K;
     int K = W->cols;
     for (int r = r0; r < r1; r += MM_PANEL_ROWS) {
         int nr = r1 - r < MM_PANEL_ROWS ? r1 - r : MM_PANEL_ROWS;
