@@ -118,6 +118,17 @@ int main(void) {
                 drop(&o);
             }
         printf("%-8s max |y - y_ref| / sum|w x| = %.3g (tolerance 1e-5)\n", sets[s]->name, worst);
+        /* silu(gate) * up against the reference, |gate| up to 20 */
+        {
+            float g1[300], g2[300], up[300];
+            for (int i = 0; i < 300; i++) g1[i] = g2[i] = frand() * 20.0f, up[i] = frand();
+            sets[s]->silu_mul(g1, up, 300);
+            k_silu_mul(g2, up, 300);
+            double w = 0;
+            for (int i = 0; i < 300; i++) w = fmax(w, fabs(g1[i] - g2[i]) / (fabs(g2[i]) + 1e-6));
+            printf("%-8s silu_mul max rel err %.2g (tolerance 1e-5)\n", sets[s]->name, w);
+            CHECK(w < 1e-5, "%s silu_mul", sets[s]->name);
+        }
         /* dot and axpy */
         for (int n = 1; n < 200; n += 37) {
             float d = sets[s]->dot(x, x + 256, n), dr = kernels_generic.dot(x, x + 256, n);

@@ -29,7 +29,7 @@ typedef struct {
     ffai_op_times last;
 } gen_cb;
 
-static void log_profile(gen_cb *s) {
+static void log_profile(gen_cb *s, const char *what, int steps) {
     ffai_op_times t;
     ffai_context_op_times(s->c, &t);
     double d[6] = {t.matmul - s->last.matmul, t.attention - s->last.attention, t.norm - s->last.norm,
@@ -37,7 +37,8 @@ static void log_profile(gen_cb *s) {
     double tot = 0;
     for (int i = 0; i < 6; i++) tot += d[i];
     static const char *names[6] = {"matmul", "attention", "norm", "rope", "sampling", "other"};
-    bench_log(s->o, "profile: decode steps %d-%d (%.3f ms/token)", s->step - s->o->profiling, s->step - 1, tot * 1e3 / s->o->profiling);
+    if (steps > 0) bench_log(s->o, "profile: decode steps %d-%d (%.3f ms/token)", s->step - steps, s->step - 1, tot * 1e3 / steps);
+    else bench_log(s->o, "profile: %s (%.3f ms)", what, tot * 1e3);
     for (int i = 0; i < 6; i++)
         bench_log(s->o, "  %-10s %9.3f ms  %5.1f%%", names[i], d[i] * 1e3, tot > 0 ? 100.0 * d[i] / tot : 0.0);
     s->last = t;
@@ -48,10 +49,11 @@ static int on_token(void *user, int32_t tok, const float *logits) {
     s->nll -= metric_logprob(logits, s->vocab, tok);
     /* the first token closes the prefill; the profile windows cover decode steps only */
     if (s->step++ == 0) {
-        ffai_context_op_times(s->c, &s->last);
+        if (s->o->profiling > 0) log_profile(s, "prefill", 0);
+        else ffai_context_op_times(s->c, &s->last);
         return 0;
     }
-    if (s->o->profiling > 0 && (s->step - 1) % s->o->profiling == 0) log_profile(s);
+    if (s->o->profiling > 0 && (s->step - 1) % s->o->profiling == 0) log_profile(s, "decode", s->o->profiling);
     return 0;
 }
 

@@ -52,6 +52,24 @@ TGT static inline __m512 exp_ps(__m512 x) {
     return _mm512_scalef_ps(p, k);
 }
 
+TGT void silu_mul_avx512(float *gate, const float *up, int n) {
+    const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 g = _mm512_loadu_ps(gate + i);
+        /* silu(g) = g / (1 + e^-g); e^-g is evaluated as e^-|g| (argument <= 0), then inverted for g < 0 */
+        __m512 e = exp_ps(_mm512_sub_ps(zero, _mm512_abs_ps(g)));
+        __mmask16 neg = _mm512_cmp_ps_mask(g, zero, _CMP_LT_OQ);
+        /* sigmoid(g) = 1/(1+e) for g >= 0 and e/(1+e) for g < 0, with e = e^-|g| (no cancellation) */
+        __m512 sig = _mm512_div_ps(_mm512_mask_blend_ps(neg, one, e), _mm512_add_ps(one, e));
+        _mm512_storeu_ps(gate + i, _mm512_mul_ps(_mm512_mul_ps(g, sig), _mm512_loadu_ps(up + i)));
+    }
+    for (; i < n; i++) {
+        float g = gate[i];
+        gate[i] = g / (1.0f + expf(-g)) * up[i];
+    }
+}
+
 TGT float exp_sum_avx512(float *x, int n, float m) {
     __m512 vm = _mm512_set1_ps(m), acc = _mm512_setzero_ps();
     int i = 0;

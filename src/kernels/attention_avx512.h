@@ -6,4 +6,7 @@ void attn_scores_avx512(const float *q, int ng, int hd, const float *Kt, int ldk
 float exp_sum_avx512(float *x, int n, float m);
 void attn_pv_avx512(const float *P, int ng, int lds, const float *V, int ldv, int lo, int hi, int hd, float *out);
 
+/* gate = silu(gate) * up, with the vector exp of the softmax. */
+void silu_mul_avx512(float *gate, const float *up, int n);
+
 #endif

@@ -40,6 +40,7 @@ typedef struct {
     attn_scores_fn attn_scores;
     exp_sum_fn exp_sum;
     attn_pv_fn attn_pv;
+    void (*silu_mul)(float *gate, const float *up, int n); /* gate = silu(gate) * up */
 } kernel_set;
 
 /* The generic attention kernels (ISA sets without their own reuse these). */

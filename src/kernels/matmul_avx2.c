@@ -50,5 +50,6 @@ const kernel_set kernels_avx2 = {
     .attn_scores = attn_scores_generic,
     .exp_sum = exp_sum_generic,
     .attn_pv = attn_pv_generic,
+    .silu_mul = k_silu_mul,
 };
 #endif

@@ -335,7 +335,7 @@ TGT static void expand_panel(const wmat *W, int r, int nr, int k0, int kn, float
     }
 }
 
-#define MT 6 /* tokens per micro-tile */
+#define MT 8 /* tokens per micro-tile */
 
 TGT static void panel_tile(const float *P, int kn, const float *x, int ldx, int nt, float *y, int ldy, int accumulate) {
     __m512 a[MT][2];
@@ -417,5 +417,6 @@ const kernel_set kernels_avx512 = {
     .attn_scores = attn_scores_avx512,
     .exp_sum = exp_sum_avx512,
     .attn_pv = attn_pv_avx512,
+    .silu_mul = silu_mul_avx512,
 };
 #endif

@@ -59,4 +59,5 @@ const kernel_set kernels_generic = {
     .attn_scores = attn_scores_generic,
     .exp_sum = exp_sum_generic,
     .attn_pv = attn_pv_generic,
+    .silu_mul = k_silu_mul,
 };

@@ -127,7 +127,7 @@ void forward_batch(ffai_context *c, const int32_t *ids, int n) {
         add_bias(c->gate, L->b_gate, n, I, I);
         add_bias(c->up, L->b_up, n, I, I);
         switch (cfg->act) {
-        case ACT_SILU: k_silu_mul(c->gate, c->up, n * I); break;
+        case ACT_SILU: kc->ks->silu_mul(c->gate, c->up, n * I); break;
         case ACT_GELU_TANH: k_gelu_tanh_mul(c->gate, c->up, n * I); break;
         case ACT_GELU: k_gelu_mul(c->gate, c->up, n * I); break;
         }
