@@ -72,7 +72,7 @@ static const char *basename_of(const char *p) {
 
 int cmd_bench(int argc, char **argv) {
     const char *model = NULL, *method = "simple", *prompt = NULL, *quant = NULL, *report_dir = "./benchmarks", *ref = NULL, *ctx = NULL;
-    const char *corpus = NULL, *chip = NULL, *date = NULL, *tool_cases = NULL, *positional = NULL;
+    const char *corpus = NULL, *chip = NULL, *date = NULL, *tool_cases = NULL, *positional = NULL, *precision = "f32";
     long max_tokens = -1, wt_max = 2048, threads = 0, repeat = 1, seed = 0, profiling = 0, turns = 4;
     double temperature = 0;
     bool debug = false, stats = false, json = false, no_warmup = false, chat = false;
@@ -88,6 +88,7 @@ int cmd_bench(int argc, char **argv) {
         {"--wikitext2-corpus", ARG_STR, &corpus, "PATH", "wiki.test.raw; required for wikitext2", NULL},
         {"--wikitext2-max-tokens", ARG_INT, &wt_max, "N", "truncate the tokenized corpus (default 2048)", NULL},
         {"--threads", ARG_INT, &threads, "N", "worker threads (default: all cores)", NULL},
+        {"--precision", ARG_STR, &precision, "f32|bf16", "arithmetic: f32 = exact (default); bf16 = opt-in, bf16 activations with bf16 weights", NULL},
         {"--repeat", ARG_INT, &repeat, "N", "repeat the measured run N times; mean + std (default 1)", NULL},
         {"--seed", ARG_INT, &seed, "N", "sampling seed (default 0)", NULL},
         {"--temperature", ARG_DOUBLE, &temperature, "T", "sampling temperature; 0 = greedy (default 0)", NULL},
@@ -166,10 +167,14 @@ int cmd_bench(int argc, char **argv) {
         if (strlen(date) != 10 || sscanf(date, "%4d-%2d-%2d%c", &y, &mo, &d, &extra) != 3 || mo < 1 || mo > 12 || d < 1 || d > 31)
             return bench_fail(method, "--date must be YYYY-MM-DD — fix the value"), 2;
     }
+    ffai_precision prec;
+    if (strcmp(precision, "f32") == 0) prec = FFAI_PRECISION_F32;
+    else if (strcmp(precision, "bf16") == 0) prec = FFAI_PRECISION_BF16;
+    else return bench_fail(method, "--precision must be f32 or bf16 — pick one"), 2;
     char why[4200];
     if (check_report_dir(report_dir, why, sizeof why)) return bench_fail(method, why);
     ffai_bench *b = NULL;
-    if (ffai_bench_open(cli_model_arg(model), ref, (int)threads, &b, &err)) return bench_fail(method, err.msg);
+    if (ffai_bench_open_precision(cli_model_arg(model), ref, (int)threads, prec, &b, &err)) return bench_fail(method, err.msg);
     ffai_bench_row *all = NULL;
     int n_all = 0, ret = 0;
     for (int i = 0; i < nm && !ret; i++) {

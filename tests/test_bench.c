@@ -129,6 +129,26 @@ int main(void) {
         free(rows);
         ffai_bench_close(b);
     }
+    /* opt-in bf16 precision against the exact path of the same model: small, non-zero KL */
+    b = NULL;
+    ffai_status pst = ffai_bench_open_precision(bf16, bf16, 2, FFAI_PRECISION_BF16, &b, &err);
+    CHECK(pst == FFAI_OK || pst == FFAI_ERR_UNSUPPORTED, "%s", err.msg);
+    if (b) {
+        ffai_bench_options_default(&o);
+        o.wikitext2_corpus = corpus;
+        o.wikitext2_max_tokens = 512;
+        CHECK(ffai_bench_run(b, "wikitext2", &o, &rows, &n, &err) == FFAI_OK && n == 1, "%s", err.msg);
+        if (n == 1) {
+            const ffai_extra *pr = extra(&rows[0], "precision");
+            printf("--precision bf16 vs f32: KL %.3g nats over 511 positions\n", rows[0].gen_kld);
+            CHECK(rows[0].gen_kld > 0 && rows[0].gen_kld < 1e-3, "bf16 precision KL %g", rows[0].gen_kld);
+            CHECK(pr && strcmp(pr->s, "bf16") == 0, "precision extra");
+            ffai_row_free_fields(&rows[0]);
+        }
+        free(rows);
+        ffai_bench_close(b);
+    } else
+        printf("--precision bf16: not supported on this CPU (%s)\n", err.msg);
     /* mismatched vocabularies are refused */
     b = NULL;
     CHECK(ffai_bench_open(bf16, tu_path("%s/models/ffai-tiny-llava", tu_shared()), 1, &b, &err) != FFAI_OK, "llava ref accepted");

@@ -118,6 +118,29 @@ int main(void) {
                 drop(&o);
             }
         printf("%-8s max |y - y_ref| / sum|w x| = %.3g (tolerance 1e-5)\n", sets[s]->name, worst);
+        /* opt-in bf16 precision: activations rounded to bf16 (relative 2^-9 each), so the
+         * tolerance is 4e-3 of sum|w x| */
+        if (sets[s]->mm_rows_bf16) {
+            owned o = make(WT_BF16, 70, 200, 0, 0, 0);
+            uint16_t *xb = malloc(sizeof(uint16_t) * maxT * maxc);
+            for (int i = 0; i < maxT * maxc; i++) xb[i] = f32_to_bf16(x[i]);
+            double wbf = 0;
+            for (int T = 1; T <= 6; T += 5) {
+                k_matmul(&ref, &o.m, x, T, maxc, yr, 70);
+                sets[s]->mm_rows_bf16(&o.m, xb, T, maxc, y, 70, 0, 70);
+                for (int t = 0; t < T; t++)
+                    for (int r = 0; r < 70; r++) {
+                        wmat_row_f32(&o.m, r, wrow);
+                        double mag = 0;
+                        for (int c = 0; c < 200; c++) mag += fabs((double)wrow[c] * x[(size_t)t * maxc + c]);
+                        wbf = fmax(wbf, fabs(y[t * 70 + r] - yr[t * 70 + r]) / mag);
+                    }
+            }
+            printf("%-8s bf16 precision matmul: max |y - y_ref| / sum|w x| = %.2g (tolerance 4e-3)\n", sets[s]->name, wbf);
+            CHECK(wbf < 4e-3 && wbf > 0, "%s bf16 path", sets[s]->name);
+            free(xb);
+            drop(&o);
+        }
         /* silu(gate) * up against the reference, |gate| up to 20 */
         {
             float g1[300], g2[300], up[300];

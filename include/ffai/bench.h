@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ffai/model.h"
 #include "ffai/report.h"
 #include "ffai/status.h"
 
@@ -50,6 +51,9 @@ typedef struct ffai_bench ffai_bench;
 /* Loads the candidate model (and ref_model when non-NULL; both must share the
  * vocabulary: same size and same ids for a probe string). threads 0 = all cores. */
 ffai_status ffai_bench_open(const char *model, const char *ref_model, int threads, ffai_bench **out, ffai_error *err);
+/* The same with the candidate's arithmetic precision (the reference always runs exact f32). */
+ffai_status ffai_bench_open_precision(const char *model, const char *ref_model, int threads, ffai_precision precision, ffai_bench **out,
+                                      ffai_error *err);
 void ffai_bench_close(ffai_bench *b);
 
 /* Runs one method; *rows (malloc'd array of *n_rows rows) is owned by the caller:

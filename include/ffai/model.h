@@ -11,8 +11,14 @@
 typedef struct ffai_model ffai_model;     /* weights + hyper-parameters (read-only once loaded) */
 typedef struct ffai_context ffai_context; /* one sequence: KV cache, scratch, position */
 
+typedef enum {
+    FFAI_PRECISION_F32 = 0,  /* exact: f32 activations and accumulation (default) */
+    FFAI_PRECISION_BF16 = 1, /* opt-in: bf16 weights meet bf16-rounded activations (AVX-512 BF16) */
+} ffai_precision;
+
 typedef struct {
     int n_threads;   /* worker threads for the CPU backend; 0 = all cores */
+    ffai_precision precision;
     bool mmap_only;  /* keep the weights in the file mapping instead of copying them to
                         anonymous (huge-page) memory; faster load, slower inference */
 } ffai_model_options;
@@ -39,6 +45,7 @@ typedef struct {
     int bos_id;               /* -1 if none */
     int n_threads;
     const char *kernels;      /* kernel set in use: "avx512", "avx2", "generic" */
+    const char *precision;    /* "f32" or "bf16" */
 } ffai_model_info;
 
 void ffai_model_get_info(const ffai_model *m, ffai_model_info *info);

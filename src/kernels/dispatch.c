@@ -7,6 +7,7 @@
 #if defined(__x86_64__)
 #include <cpuid.h>
 extern const kernel_set kernels_avx512;
+extern const kernel_set kernels_avx512_nobf16;
 extern const kernel_set kernels_avx2;
 #endif
 
@@ -50,7 +51,7 @@ int kernels_available(const kernel_set **out, int max) {
     int n = 0;
     (void)f;
 #if defined(__x86_64__)
-    if (n < max && f->avx512f && f->avx512bw && f->avx512vl) out[n++] = &kernels_avx512;
+    if (n < max && f->avx512f && f->avx512bw && f->avx512vl) out[n++] = f->avx512bf16 ? &kernels_avx512 : &kernels_avx512_nobf16;
     if (n < max && f->avx2 && f->fma && f->f16c) out[n++] = &kernels_avx2;
 #endif
     if (n < max) out[n++] = &kernels_generic;
@@ -75,16 +76,32 @@ typedef struct {
     int T, ldx, ldy;
 } mm_job;
 
+/* The bf16 path applies to bf16 weights when it is switched on and the CPU has it. */
+static int use_bf16(const kernel_ctx *kc, const wmat *W) {
+    return kc->precision == KERNEL_PRECISION_BF16 && kc->xbf && W->kind == WT_BF16 && kc->ks->mm_rows_bf16;
+}
+
+static void to_bf16(kernel_ctx *kc, const float *x, int T, int ldx, int cols) {
+    for (int t = 0; t < T; t++)
+        for (int c = 0; c < cols; c++) kc->xbf[(size_t)t * ldx + c] = f32_to_bf16(x[(size_t)t * ldx + c]);
+}
+
+static void rows_one(kernel_ctx *kc, const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int tid, int nt) {
+    int r0, r1;
+    tp_split(W->rows, MM_PANEL_ROWS, tid, nt, &r0, &r1);
+    if (r0 >= r1) return;
+    if (use_bf16(kc, W)) kc->ks->mm_rows_bf16(W, kc->xbf, T, ldx, y, ldy, r0, r1);
+    else kc->ks->mm_rows(W, x, T, ldx, y, ldy, r0, r1, kc->scratch + (size_t)tid * kc->scratch_per_thread);
+}
+
 static void mm_worker(void *p, int tid, int nt) {
     mm_job *j = p;
-    int r0, r1;
-    tp_split(j->W->rows, MM_PANEL_ROWS, tid, nt, &r0, &r1);
-    if (r0 < r1)
-        j->kc->ks->mm_rows(j->W, j->x, j->T, j->ldx, j->y, j->ldy, r0, r1, j->kc->scratch + (size_t)tid * j->kc->scratch_per_thread);
+    rows_one(j->kc, j->W, j->x, j->T, j->ldx, j->y, j->ldy, tid, nt);
 }
 
 void k_matmul(kernel_ctx *kc, const wmat *W, const float *x, int T, int ldx, float *y, int ldy) {
     mm_job j = {kc, W, x, y, T, ldx, ldy};
+    if (use_bf16(kc, W)) to_bf16(kc, x, T, ldx, W->cols);
     tp_run(kc->tp, mm_worker, &j);
 }
 
@@ -99,15 +116,15 @@ typedef struct {
 
 static void mm_multi_worker(void *p, int tid, int nt) {
     mm_multi_job *j = p;
-    float *scratch = j->kc->scratch + (size_t)tid * j->kc->scratch_per_thread;
-    for (int i = 0; i < j->n; i++) {
-        int r0, r1;
-        tp_split(j->W[i]->rows, MM_PANEL_ROWS, tid, nt, &r0, &r1);
-        if (r0 < r1) j->kc->ks->mm_rows(j->W[i], j->x, j->T, j->ldx, j->y[i], j->ldy[i], r0, r1, scratch);
-    }
+    for (int i = 0; i < j->n; i++) rows_one(j->kc, j->W[i], j->x, j->T, j->ldx, j->y[i], j->ldy[i], tid, nt);
 }
 
 void k_matmul_multi(kernel_ctx *kc, const wmat *const *W, int n, const float *x, int T, int ldx, float *const *y, const int *ldy) {
     mm_multi_job j = {kc, W, y, ldy, x, n, T, ldx};
+    for (int i = 0; i < n; i++)
+        if (use_bf16(kc, W[i])) {
+            to_bf16(kc, x, T, ldx, W[i]->cols);
+            break;
+        }
     tp_run(kc->tp, mm_multi_worker, &j);
 }

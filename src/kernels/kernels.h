@@ -41,6 +41,9 @@ typedef struct {
     exp_sum_fn exp_sum;
     attn_pv_fn attn_pv;
     void (*silu_mul)(float *gate, const float *up, int n); /* gate = silu(gate) * up */
+    /* Opt-in bf16 precision (NULL when the CPU lacks it): bf16 weights times
+     * activations rounded to bf16 (xb, (T, ldx) bf16), accumulated in f32. */
+    void (*mm_rows_bf16)(const wmat *W, const uint16_t *xb, int T, int ldx, float *y, int ldy, int r0, int r1);
 } kernel_set;
 
 /* The generic attention kernels (ISA sets without their own reuse these). */
@@ -68,7 +71,11 @@ typedef struct {
     const kernel_set *ks;
     float *scratch;      /* nthreads * scratch_per_thread */
     size_t scratch_per_thread;
+    int precision;       /* KERNEL_PRECISION_F32 (exact, default) or _BF16 */
+    uint16_t *xbf;       /* bf16 activations for the bf16 path: (max_T, max_cols) */
 } kernel_ctx;
+#define KERNEL_PRECISION_F32 0
+#define KERNEL_PRECISION_BF16 1
 
 /* Threaded matmul over all rows: y (T, ldy) = x (T, ldx) @ W^T. */
 void k_matmul(kernel_ctx *kc, const wmat *W, const float *x, int T, int ldx, float *y, int ldy);

@@ -65,6 +65,19 @@ ffai_status ffai_model_load(const char *model, const ffai_model_options *opt, ff
         st = ffai_fail(err, FFAI_ERR_NOMEM, "out of memory for kernel scratch");
         goto fail_acct;
     }
+    if (opt && opt->precision == FFAI_PRECISION_BF16) {
+        if (!m->kc.ks->mm_rows_bf16) {
+            st = ffai_fail(err, FFAI_ERR_UNSUPPORTED, "bf16 precision needs AVX-512 BF16 (kernels in use: %s)", m->kc.ks->name);
+            goto fail_acct;
+        }
+        m->xbf_bytes = (size_t)CTX_UBATCH * maxc * sizeof(uint16_t);
+        m->kc.xbf = mem_alloc(m->xbf_bytes);
+        if (!m->kc.xbf) {
+            st = ffai_fail(err, FFAI_ERR_NOMEM, "out of memory for bf16 activations");
+            goto fail_acct;
+        }
+        m->kc.precision = KERNEL_PRECISION_BF16;
+    }
     *out = m;
     return FFAI_OK;
 fail_acct:
@@ -76,6 +89,7 @@ fail:
 
 void ffai_model_free(ffai_model *m) {
     if (!m) return;
+    if (m->kc.xbf) mem_free(m->kc.xbf, m->xbf_bytes);
     if (m->kc.scratch) {
         mem_free(m->kc.scratch, m->scratch_bytes);
         mem_account(-(long long)st_total_bytes(&m->st));
@@ -112,6 +126,7 @@ void ffai_model_get_info(const ffai_model *m, ffai_model_info *info) {
     info->bos_id = c->bos_id;
     info->n_threads = tp_size(m->kc.tp);
     info->kernels = m->kc.ks->name;
+    info->precision = m->kc.precision == KERNEL_PRECISION_BF16 ? "bf16" : "f32";
 }
 
 const char *ffai_model_quant_label(const ffai_model *m) { return m->quant_label; }
