@@ -8,31 +8,7 @@
 #include "args.h"
 #include "commands.h"
 #include "ffai/chat.h"
-
-static char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *buf = NULL;
-    size_t n = 0, cap = 0, k;
-    do {
-        if (n + 4097 > cap) {
-            cap = cap ? cap * 2 : 65536;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        k = fread(buf + n, 1, cap - n - 1, f);
-        n += k;
-    } while (k > 0);
-    fclose(f);
-    buf[n] = 0;
-    if (len) *len = n;
-    return buf;
-}
+#include "io/mapped_file.h"
 
 static json_t *load_json(const char *path, const char *what) {
     json_error_t je;
@@ -86,8 +62,8 @@ int cmd_chat_template(int argc, char **argv) {
             fprintf(stderr, "ffai chat-template: %s\n", err.msg);
             goto done;
         }
-    } else if (!(src = slurp(tmpl_path, NULL))) {
-        fprintf(stderr, "ffai chat-template: cannot read template %s\n", tmpl_path);
+    } else if (io_read_file(tmpl_path, &src, NULL, &err) != FFAI_OK) {
+        fprintf(stderr, "ffai chat-template: cannot read template %s\n", err.msg);
         goto done;
     }
 

@@ -8,6 +8,7 @@
 
 #include "chat/jinja.h"
 #include "core/error.h"
+#include "io/mapped_file.h"
 #include "ffai/chat.h"
 
 struct ffai_template {
@@ -77,36 +78,11 @@ done:
 
 /* ---------------------------------------------------------------- finding a model's template */
 
-static char *read_file(const char *path, size_t *len, bool *missing) {
-    FILE *f = fopen(path, "rb");
-    *missing = !f && errno == ENOENT;
-    if (!f) return NULL;
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 65536;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t k = fread(buf + n, 1, cap - n - 1, f);
-        n += k;
-        if (k == 0) break;
-    }
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return NULL;
-    }
-    buf[n] = 0;
-    if (len) *len = n;
-    return buf;
+/* Reads path; a missing file is not an error (*text stays NULL). */
+static ffai_status read_optional(const char *path, char **text, size_t *len, ffai_error *err) {
+    *text = NULL;
+    ffai_status st = io_read_file(path, text, len, err);
+    return st == FFAI_ERR_NOT_FOUND ? FFAI_OK : st;
 }
 
 static char *dupstr(const char *s) {
@@ -135,21 +111,12 @@ ffai_status ffai_chat_template_find(const char *model_dir, bool has_tools, char 
     ffai_status st = FFAI_OK;
     char *tmpl = NULL, *cfg_text = NULL;
     json_t *cfg = NULL;
-    bool missing;
 
     snprintf(path, plen, "%s/chat_template.jinja", model_dir);
-    tmpl = read_file(path, NULL, &missing);
-    if (!tmpl && !missing) {
-        st = ffai_fail(err, FFAI_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
-        goto out;
-    }
+    if ((st = read_optional(path, &tmpl, NULL, err))) goto out;
     snprintf(path, plen, "%s/tokenizer_config.json", model_dir);
     size_t cfg_len = 0;
-    cfg_text = read_file(path, &cfg_len, &missing);
-    if (!cfg_text && !missing) {
-        st = ffai_fail(err, FFAI_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
-        goto out;
-    }
+    if ((st = read_optional(path, &cfg_text, &cfg_len, err))) goto out;
     if (cfg_text) {
         json_error_t je;
         cfg = json_loadb(cfg_text, cfg_len, 0, &je);
