@@ -176,6 +176,19 @@ int main(void) {
             sets[s]->attn_pv(s2, ng, ld, V, 2 * hd, lo, hi, hd, o1);
             attn_pv_generic(s2, ng, ld, V, 2 * hd, lo, hi, hd, o2);
             for (int i = 0; i < ng * hd; i++) wo = fmax(wo, fabs(o1[i] - o2[i]));
+            if (sets[s]->attn_scores_multi) { /* 5 queries of one head, stride 2*hd apart */
+                float *qm = malloc(sizeof(float) * 5 * 2 * hd), *sm = malloc(sizeof(float) * 5 * ld), *sr = malloc(sizeof(float) * ld);
+                for (int i = 0; i < 5 * 2 * hd; i++) qm[i] = frand();
+                sets[s]->attn_scores_multi(qm, 5, (size_t)2 * hd, hd, Kt, ld, lo, hi, 0.125f, sm, ld);
+                double wm = 0;
+                for (int i = 0; i < 5; i++) {
+                    attn_scores_generic(qm + (size_t)i * 2 * hd, 1, hd, Kt, ld, lo, hi, 0.125f, sr, ld);
+                    for (int k = lo; k < hi; k++) wm = fmax(wm, fabs(sm[i * ld + k] - sr[k]));
+                }
+                printf("%-8s attention: multi-query scores %.2g\n", sets[s]->name, wm);
+                CHECK(wm < 1e-4, "%s multi-query scores", sets[s]->name);
+                free(qm), free(sm), free(sr);
+            }
             printf("%-8s attention: scores %.2g, exp rel %.2g (sum %.6g vs %.6g), P.V %.2g\n", sets[s]->name, ws, we, e1, e2, wo);
             CHECK(ws < 1e-4 && we < 1e-6 && fabs(e1 - e2) < 1e-5 * e2 && wo < 1e-3, "%s attention kernels", sets[s]->name);
             free(q), free(Kt), free(V), free(s1), free(s2), free(o1), free(o2);

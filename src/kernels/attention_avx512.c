@@ -33,6 +33,43 @@ TGT void attn_scores_avx512(const float *q, int ng, int hd, const float *Kt, int
     }
 }
 
+/* Up to 8 queries x 32 keys per register tile: per head-dim step, two K loads
+ * and eight broadcasts feed sixteen FMAs. */
+TGT void attn_scores_multi_avx512(const float *q, int nq, size_t qstride, int hd, const float *Kt, int ldk, int lo, int hi, float scale,
+                                  float *scores, int lds) {
+    __m512 sc = _mm512_set1_ps(scale);
+    for (int s = lo; s < hi; s += 32) {
+        int left = hi - s;
+        __mmask16 m0 = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1u);
+        __mmask16 m1 = left >= 32 ? (__mmask16)0xffff : left > 16 ? (__mmask16)((1u << (left - 16)) - 1u) : (__mmask16)0;
+        __m512 a[ATTN_QB][2];
+        for (int i = 0; i < ATTN_QB; i++) a[i][0] = a[i][1] = _mm512_setzero_ps();
+        if (nq == ATTN_QB) {
+            for (int d = 0; d < hd; d++) {
+                __m512 k0 = _mm512_maskz_loadu_ps(m0, Kt + (size_t)d * ldk + s), k1 = _mm512_maskz_loadu_ps(m1, Kt + (size_t)d * ldk + s + 16);
+                for (int i = 0; i < ATTN_QB; i++) {
+                    __m512 b = _mm512_set1_ps(q[(size_t)i * qstride + d]);
+                    a[i][0] = _mm512_fmadd_ps(b, k0, a[i][0]);
+                    a[i][1] = _mm512_fmadd_ps(b, k1, a[i][1]);
+                }
+            }
+        } else {
+            for (int d = 0; d < hd; d++) {
+                __m512 k0 = _mm512_maskz_loadu_ps(m0, Kt + (size_t)d * ldk + s), k1 = _mm512_maskz_loadu_ps(m1, Kt + (size_t)d * ldk + s + 16);
+                for (int i = 0; i < nq; i++) {
+                    __m512 b = _mm512_set1_ps(q[(size_t)i * qstride + d]);
+                    a[i][0] = _mm512_fmadd_ps(b, k0, a[i][0]);
+                    a[i][1] = _mm512_fmadd_ps(b, k1, a[i][1]);
+                }
+            }
+        }
+        for (int i = 0; i < nq; i++) {
+            _mm512_mask_storeu_ps(scores + (size_t)i * lds + s, m0, _mm512_mul_ps(a[i][0], sc));
+            if (m1) _mm512_mask_storeu_ps(scores + (size_t)i * lds + s + 16, m1, _mm512_mul_ps(a[i][1], sc));
+        }
+    }
+}
+
 /* exp(x) for x <= 0 (softmax arguments): range reduction x = k ln2 + r with
  * |r| <= ln2/2, a degree-6 polynomial for e^r, scaling by 2^k. About 1 ulp. */
 TGT static inline __m512 exp_ps(__m512 x) {
@@ -85,6 +122,20 @@ TGT float exp_sum_avx512(float *x, int n, float m) {
         acc = _mm512_add_ps(acc, _mm512_maskz_mov_ps(k, e));
     }
     return _mm512_reduce_add_ps(acc);
+}
+
+TGT void softmax_avx512(float *x, int n) {
+    __m512 mv = _mm512_set1_ps(-INFINITY);
+    int i = 0;
+    for (; i + 16 <= n; i += 16) mv = _mm512_max_ps(mv, _mm512_loadu_ps(x + i));
+    float m = _mm512_reduce_max_ps(mv);
+    for (; i < n; i++) m = x[i] > m ? x[i] : m;
+    __m512 inv = _mm512_set1_ps(1.0f / exp_sum_avx512(x, n, m));
+    for (i = 0; i + 16 <= n; i += 16) _mm512_storeu_ps(x + i, _mm512_mul_ps(_mm512_loadu_ps(x + i), inv));
+    if (i < n) {
+        __mmask16 k = (__mmask16)((1u << (n - i)) - 1u);
+        _mm512_mask_storeu_ps(x + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, x + i), inv));
+    }
 }
 
 TGT void attn_pv_avx512(const float *P, int ng, int lds, const float *V, int ldv, int lo, int hi, int hd, float *out) {

@@ -9,4 +9,9 @@ void attn_pv_avx512(const float *P, int ng, int lds, const float *V, int ldv, in
 /* gate = silu(gate) * up, with the vector exp of the softmax. */
 void silu_mul_avx512(float *gate, const float *up, int n);
 
+void attn_scores_multi_avx512(const float *q, int nq, size_t qstride, int hd, const float *Kt, int ldk, int lo, int hi, float scale,
+                              float *scores, int lds);
+
+void softmax_avx512(float *x, int n);
+
 #endif

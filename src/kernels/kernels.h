@@ -13,6 +13,7 @@
  * x (T, ldx) row-major, y (T, ldy). `scratch` holds at least KERNEL_SCRATCH(cols) floats. */
 typedef void (*mm_rows_fn)(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch);
 #define MM_TILE_ROWS 4
+#define ATTN_QB 8         /* prefill: queries per attention block */
 #define MM_PANEL_ROWS 32 /* prefill: rows expanded into one k-major panel */
 #define MM_PANEL_K 256   /* prefill: depth of one panel block */
 #define KERNEL_SCRATCH(cols) \
@@ -41,6 +42,12 @@ typedef struct {
     exp_sum_fn exp_sum;
     attn_pv_fn attn_pv;
     void (*silu_mul)(float *gate, const float *up, int n); /* gate = silu(gate) * up */
+    void (*softmax)(float *x, int n);                       /* in place over n */
+    /* Prefill attention scores for nq (<= ATTN_QB) queries of one head at once, so each K
+     * load serves them all: scores[i * lds + s] = scale * q_i . K[:, s] for s in [lo, hi),
+     * q_i = q + i * qstride. NULL: use attn_scores per query. */
+    void (*attn_scores_multi)(const float *q, int nq, size_t qstride, int hd, const float *Kt, int ldk, int lo, int hi, float scale,
+                              float *scores, int lds);
     /* Opt-in bf16 precision (NULL when the CPU lacks it): bf16 weights times
      * activations rounded to bf16 (xb, (T, ldx) bf16), accumulated in f32. */
     void (*mm_rows_bf16)(const wmat *W, const uint16_t *xb, int T, int ldx, float *y, int ldy, int r0, int r1);

@@ -51,5 +51,6 @@ const kernel_set kernels_avx2 = {
     .exp_sum = exp_sum_generic,
     .attn_pv = attn_pv_generic,
     .silu_mul = k_silu_mul,
+    .softmax = k_softmax,
 };
 #endif

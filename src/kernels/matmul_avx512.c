@@ -420,6 +420,8 @@ const kernel_set kernels_avx512 = {
     .exp_sum = exp_sum_avx512,
     .attn_pv = attn_pv_avx512,
     .silu_mul = silu_mul_avx512,
+    .softmax = softmax_avx512,
+    .attn_scores_multi = attn_scores_multi_avx512,
     .mm_rows_bf16 = mm_rows_bf16_avx512,
 };
 
@@ -433,5 +435,7 @@ const kernel_set kernels_avx512_nobf16 = {
     .exp_sum = exp_sum_avx512,
     .attn_pv = attn_pv_avx512,
     .silu_mul = silu_mul_avx512,
+    .softmax = softmax_avx512,
+    .attn_scores_multi = attn_scores_multi_avx512,
 };
 #endif

@@ -60,4 +60,5 @@ const kernel_set kernels_generic = {
     .exp_sum = exp_sum_generic,
     .attn_pv = attn_pv_generic,
     .silu_mul = k_silu_mul,
+    .softmax = k_softmax,
 };

@@ -23,13 +23,12 @@ static void attn_worker(void *p, int tid, int nt) {
     int nh = cfg->n_heads, nkv = cfg->n_kv_heads, hd = cfg->head_dim, group = nh / nkv;
     int kvw = nkv * hd, ld = c->n_ctx;
     const float *Kt = c->k_cache[j->layer], *V = c->v_cache[j->layer];
-    float *scores = c->scores + (size_t)tid * group * ld;
+    float *scores = c->scores + (size_t)tid * c->scores_per_thread;
     float scale = cfg->query_pre_attn_scalar > 0 ? (float)(1.0 / sqrt(cfg->query_pre_attn_scalar)) : (float)(1.0 / sqrt((double)hd));
     float cap = (float)cfg->attn_logit_softcap;
     int win = m->layers[j->layer].sliding ? cfg->sliding_window : 0;
-    int tasks = j->n * nkv, b, e;
-    tp_split(tasks, 1, tid, nt, &b, &e);
-    for (int task = b; task < e; task++) {
+    /* strided, not contiguous: causal rows grow with position, so this balances the threads */
+    for (int task = tid; task < j->n * nkv; task += nt) {
         int t = task / nkv, kh = task % nkv;
         int qpos = j->pos0 + t, hi = qpos + 1;
         int lo = win > 0 && qpos - win + 1 > 0 ? qpos - win + 1 : 0;
@@ -39,12 +38,50 @@ static void attn_worker(void *p, int tid, int nt) {
             float *sc = scores + (size_t)h * ld;
             if (cap > 0)
                 for (int s = lo; s < hi; s++) sc[s] = cap * tanhf(sc[s] / cap);
-            float mx = -INFINITY;
-            for (int s = lo; s < hi; s++) mx = sc[s] > mx ? sc[s] : mx;
-            float inv = 1.0f / ks->exp_sum(sc + lo, hi - lo, mx);
-            for (int s = lo; s < hi; s++) sc[s] *= inv;
+            ks->softmax(sc + lo, hi - lo);
         }
         ks->attn_pv(scores, group, ld, V + (size_t)kh * hd, kvw, lo, hi, hd, c->att + (size_t)t * nh * hd + (size_t)kh * group * hd);
+    }
+}
+
+/* Prefill: one task per (block of ATTN_QB tokens, KV head); for each query
+ * head of the group the block's queries share every K and V load. */
+static void attn_block_worker(void *p, int tid, int nt) {
+    attn_job *j = p;
+    ffai_context *c = j->c;
+    const ffai_model *m = c->m;
+    const model_config *cfg = &m->cfg;
+    const kernel_set *ks = m->kc.ks;
+    int nh = cfg->n_heads, nkv = cfg->n_kv_heads, hd = cfg->head_dim, group = nh / nkv;
+    int kvw = nkv * hd, ld = c->n_ctx, qdim = nh * hd;
+    const float *Kt = c->k_cache[j->layer], *V = c->v_cache[j->layer];
+    float *scores = c->scores + (size_t)tid * c->scores_per_thread, *out = scores + (size_t)ATTN_QB * ld;
+    float scale = cfg->query_pre_attn_scalar > 0 ? (float)(1.0 / sqrt(cfg->query_pre_attn_scalar)) : (float)(1.0 / sqrt((double)hd));
+    float cap = (float)cfg->attn_logit_softcap;
+    int win = m->layers[j->layer].sliding ? cfg->sliding_window : 0;
+    int nblk = (j->n + ATTN_QB - 1) / ATTN_QB;
+    /* strided, not contiguous: causal rows grow with position, so this balances the threads */
+    for (int task = tid; task < nblk * nkv; task += nt) {
+        int t0 = (task / nkv) * ATTN_QB, kh = task % nkv;
+        int nq = j->n - t0 < ATTN_QB ? j->n - t0 : ATTN_QB;
+        int q0 = j->pos0 + t0, hi = q0 + nq;
+        int lo = win > 0 && q0 - win + 1 > 0 ? q0 - win + 1 : 0;
+        for (int h = 0; h < group; h++) {
+            int head = kh * group + h;
+            ks->attn_scores_multi(c->q + (size_t)t0 * qdim + (size_t)head * hd, nq, (size_t)qdim, hd, Kt + (size_t)kh * hd * ld, ld, lo, hi, scale,
+                                  scores, ld);
+            for (int i = 0; i < nq; i++) {
+                float *sc = scores + (size_t)i * ld;
+                int qpos = q0 + i, li = win > 0 && qpos - win + 1 > 0 ? qpos - win + 1 : 0, hii = qpos + 1;
+                if (cap > 0)
+                    for (int s = li; s < hii; s++) sc[s] = cap * tanhf(sc[s] / cap);
+                ks->softmax(sc + li, hii - li);
+                if (li > lo) memset(sc + lo, 0, (size_t)(li - lo) * sizeof(float)); /* outside this query's window */
+                if (hi > hii) memset(sc + hii, 0, (size_t)(hi - hii) * sizeof(float)); /* causal: later keys of the block */
+            }
+            ks->attn_pv(scores, nq, ld, V + (size_t)kh * hd, kvw, lo, hi, hd, out);
+            for (int i = 0; i < nq; i++) memcpy(c->att + (size_t)(t0 + i) * qdim + (size_t)head * hd, out + (size_t)i * hd, (size_t)hd * sizeof(float));
+        }
     }
 }
 
@@ -108,7 +145,7 @@ void forward_batch(ffai_context *c, const int32_t *ids, int n) {
         memcpy(c->v_cache[l] + (size_t)pos0 * nkv, c->v, (size_t)n * nkv * sizeof(float));
         LAP(rope);
         attn_job aj = {c, l, n, pos0};
-        tp_run(kc->tp, attn_worker, &aj);
+        tp_run(kc->tp, n > 1 && kc->ks->attn_scores_multi ? attn_block_worker : attn_worker, &aj);
         LAP(attention);
         k_matmul(kc, &L->wo, c->att, n, nq, c->tmp, H);
         LAP(matmul);

@@ -187,7 +187,11 @@ ffai_status ffai_context_create(ffai_model *m, int n_ctx, ffai_context **out, ff
     CTX_ALLOC(v, (size_t)B * nkv);
     CTX_ALLOC(gate, (size_t)B * cfg->intermediate_size);
     CTX_ALLOC(up, (size_t)B * cfg->intermediate_size);
-    CTX_ALLOC(scores, (size_t)tp_size(m->kc.tp) * (cfg->n_heads / cfg->n_kv_heads) * n_ctx);
+    {
+        int rows = cfg->n_heads / cfg->n_kv_heads > ATTN_QB ? cfg->n_heads / cfg->n_kv_heads : ATTN_QB;
+        c->scores_per_thread = (size_t)rows * n_ctx + (size_t)ATTN_QB * hd;
+    }
+    CTX_ALLOC(scores, (size_t)tp_size(m->kc.tp) * c->scores_per_thread);
     *out = c;
     return FFAI_OK;
 nomem:
@@ -229,7 +233,7 @@ void ffai_context_free(ffai_context *c) {
     free_act(c->v, &d, (size_t)B * nkv);
     free_act(c->gate, &d, (size_t)B * cfg->intermediate_size);
     free_act(c->up, &d, (size_t)B * cfg->intermediate_size);
-    free_act(c->scores, &d, (size_t)tp_size(c->m->kc.tp) * (cfg->n_heads / cfg->n_kv_heads) * c->n_ctx);
+    free_act(c->scores, &d, (size_t)tp_size(c->m->kc.tp) * c->scores_per_thread);
     free(c);
 }
 

@@ -60,7 +60,8 @@ struct ffai_context {
     size_t rope_bytes;
     /* activations for up to CTX_UBATCH tokens */
     float *x, *xn, *q, *k, *v, *att, *tmp, *gate, *up, *hfin;
-    float *scores; /* per thread: (n_heads / n_kv_heads, n_ctx) */
+    float *scores; /* per thread: (max(n_heads / n_kv_heads, ATTN_QB), n_ctx) + (ATTN_QB, head_dim) */
+    size_t scores_per_thread;
     size_t act_bytes;
     ffai_op_times times;
 };
