@@ -14,8 +14,8 @@
 typedef void (*mm_rows_fn)(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch);
 #define MM_TILE_ROWS 4
 #define ATTN_QB 8         /* prefill: queries per attention block */
-#define MM_PANEL_ROWS 32 /* prefill: rows expanded into one k-major panel */
-#define MM_PANEL_K 256   /* prefill: depth of one panel block */
+#define MM_PANEL_ROWS 64 /* prefill: rows expanded into one k-major panel */
+#define MM_PANEL_K 128   /* prefill: depth of one panel block */
 #define KERNEL_SCRATCH(cols) \
     ((size_t)MM_TILE_ROWS * (size_t)(cols) + (size_t)(MM_PANEL_ROWS + 16) * MM_PANEL_K + 3 * (size_t)(cols) + 1024)
 

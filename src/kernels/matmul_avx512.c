@@ -248,9 +248,10 @@ TGT static void mv_affine(const wmat *W, const float *x, float *y, int r0, int r
     }
 }
 
-/* ---- matrix-matrix (prefill): 32 rows at a time are expanded to f32 into a
- * k-major panel (PANEL_K deep), then 6 tokens x 32 rows accumulate in 12
- * registers with broadcast x; y rows are contiguous, so no horizontal sums. ---- */
+/* ---- matrix-matrix (prefill): MM_PANEL_ROWS (64) rows at a time are expanded to
+ * f32 into a k-major panel (MM_PANEL_K deep), then MT (6) tokens x 64 rows
+ * accumulate in 24 registers with broadcast x; y rows are contiguous, so there
+ * are no horizontal sums. ---- */
 /* Row i of the panel block as f32: tmp[i][0..kn) for rows r..r+nr (zeros past nr). */
 TGT static void rows_f32(const wmat *W, int r, int nr, int i0, int k0, int kn, float *tmp) {
     for (int i = 0; i < 16; i++) {
@@ -335,40 +336,35 @@ TGT static void expand_panel(const wmat *W, int r, int nr, int k0, int kn, float
     }
 }
 
-#define MT 8 /* tokens per micro-tile */
+#define MT 6 /* tokens per micro-tile */
+
+#define NV (MM_PANEL_ROWS / 16) /* panel vectors per k */
 
 TGT static void panel_tile(const float *P, int kn, const float *x, int ldx, int nt, float *y, int ldy, int accumulate) {
-    __m512 a[MT][2];
-    for (int t = 0; t < MT; t++) {
-        if (accumulate && t < nt) {
-            a[t][0] = _mm512_loadu_ps(y + (size_t)t * ldy);
-            a[t][1] = _mm512_loadu_ps(y + (size_t)t * ldy + 16);
-        } else
-            a[t][0] = a[t][1] = _mm512_setzero_ps();
-    }
+    __m512 a[MT][NV];
+    for (int t = 0; t < MT; t++)
+        for (int v = 0; v < NV; v++) a[t][v] = accumulate && t < nt ? _mm512_loadu_ps(y + (size_t)t * ldy + 16 * v) : _mm512_setzero_ps();
     if (nt == MT) {
         for (int k = 0; k < kn; k++) {
-            __m512 p0 = _mm512_loadu_ps(P + k * MM_PANEL_ROWS), p1 = _mm512_loadu_ps(P + k * MM_PANEL_ROWS + 16);
+            __m512 p[NV];
+            for (int v = 0; v < NV; v++) p[v] = _mm512_loadu_ps(P + k * MM_PANEL_ROWS + 16 * v);
             for (int t = 0; t < MT; t++) {
                 __m512 xb = _mm512_set1_ps(x[(size_t)t * ldx + k]);
-                a[t][0] = _mm512_fmadd_ps(p0, xb, a[t][0]);
-                a[t][1] = _mm512_fmadd_ps(p1, xb, a[t][1]);
+                for (int v = 0; v < NV; v++) a[t][v] = _mm512_fmadd_ps(p[v], xb, a[t][v]);
             }
         }
     } else {
         for (int k = 0; k < kn; k++) {
-            __m512 p0 = _mm512_loadu_ps(P + k * MM_PANEL_ROWS), p1 = _mm512_loadu_ps(P + k * MM_PANEL_ROWS + 16);
+            __m512 p[NV];
+            for (int v = 0; v < NV; v++) p[v] = _mm512_loadu_ps(P + k * MM_PANEL_ROWS + 16 * v);
             for (int t = 0; t < nt; t++) {
                 __m512 xb = _mm512_set1_ps(x[(size_t)t * ldx + k]);
-                a[t][0] = _mm512_fmadd_ps(p0, xb, a[t][0]);
-                a[t][1] = _mm512_fmadd_ps(p1, xb, a[t][1]);
+                for (int v = 0; v < NV; v++) a[t][v] = _mm512_fmadd_ps(p[v], xb, a[t][v]);
             }
         }
     }
-    for (int t = 0; t < nt; t++) {
-        _mm512_storeu_ps(y + (size_t)t * ldy, a[t][0]);
-        _mm512_storeu_ps(y + (size_t)t * ldy + 16, a[t][1]);
-    }
+    for (int t = 0; t < nt; t++)
+        for (int v = 0; v < NV; v++) _mm512_storeu_ps(y + (size_t)t * ldy + 16 * v, a[t][v]);
 }
 
 /* Panel GEMM over rows [r0, r1) that are a multiple of MM_PANEL_ROWS apart from
