@@ -30,6 +30,6 @@ int cmd_sysinfo(int argc, char **argv) {
     }
     printf("cpu:       %s\nfeatures:  %s\nkernels:   %s\ncores:     %d\nram:       %.2f GiB\n", si.cpu, si.features, si.kernels, si.cores,
            si.ram_bytes / 1073741824.0);
-    if (!no_bw) printf("read bw:   %.2f GB/s (%d threads, best of 5 passes over 1 GiB)\n", si.read_gbps, si.threads);
+    if (!no_bw) printf("read bw:   %.2f GB/s (%d threads, best of 8 passes over 1 GiB)\n", si.read_gbps, si.threads);
     return 0;
 }

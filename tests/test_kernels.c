@@ -141,6 +141,17 @@ int main(void) {
             free(xb);
             drop(&o);
         }
+        /* row softmax against the reference */
+        {
+            float s1[203], s2[203];
+            for (int i = 0; i < 203; i++) s1[i] = s2[i] = frand() * 30.0f;
+            sets[s]->softmax(s1, 203);
+            k_softmax(s2, 203);
+            double w = 0, sum = 0;
+            for (int i = 0; i < 203; i++) w = fmax(w, fabs(s1[i] - s2[i])), sum += s1[i];
+            printf("%-8s softmax max abs err %.2g, sum %.7f (tolerance 1e-6)\n", sets[s]->name, w, sum);
+            CHECK(w < 1e-6 && fabs(sum - 1) < 1e-5, "%s softmax", sets[s]->name);
+        }
         /* silu(gate) * up against the reference, |gate| up to 20 */
         {
             float g1[300], g2[300], up[300];

@@ -16,7 +16,7 @@ typedef struct {
 } ffai_sysinfo;
 
 /* Fills info; with measure != 0, streams a 1 GiB buffer with `threads` threads
- * (0 = all cores) and reports the best of several passes. */
+ * (0 = all cores) with the engine's dot kernel and reports the best of 8 passes. */
 ffai_status ffai_sysinfo_get(ffai_sysinfo *info, int measure, int threads, ffai_error *err);
 
 #endif
