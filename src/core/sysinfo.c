@@ -20,18 +20,14 @@ typedef struct {
     uint64_t sink[64];
 } bw_job;
 
-static void bw_worker(void *p, int tid, int nt) {
+#define BW_CHUNK 32768 /* floats per dot operand: 2 x 128 KiB per chunk */
+
+/* The engine's own widest dot kernel, so the probe reads the way the matvec kernels do. */
+static void bw_chunk(void *p, int chunk, int tid) {
     bw_job *j = p;
-    /* the engine's own widest dot kernel over this thread's share, 2 x 128 KiB at a time,
-     * so the probe reads the way the matvec kernels do */
-    const kernel_set *ks = kernels_best();
-    const size_t chunk = 32768; /* floats per operand */
-    int b, e;
-    tp_split((int)(j->n * 2 / (2 * chunk)), 1, tid, nt, &b, &e);
-    const float *f = (const float *)j->buf;
-    float acc = 0.0f;
-    for (int i = b; i < e; i++) acc += ks->dot(f + (size_t)i * 2 * chunk, f + (size_t)i * 2 * chunk + chunk, (int)chunk);
-    j->sink[tid & 63] = (uint64_t)(acc != 0.0f);
+    const float *f = (const float *)j->buf + (size_t)chunk * 2 * BW_CHUNK;
+    float acc = kernels_best()->dot(f, f + BW_CHUNK, BW_CHUNK);
+    j->sink[tid & 63] += (uint64_t)(acc != 0.0f);
 }
 
 ffai_status ffai_sysinfo_get(ffai_sysinfo *info, int measure, int threads, ffai_error *err) {
@@ -80,7 +76,7 @@ ffai_status ffai_sysinfo_get(ffai_sysinfo *info, int measure, int threads, ffai_
     double best = 0;
     for (int pass = 0; pass < 8; pass++) {
         double t0 = clock_now();
-        tp_run(tp, bw_worker, &j);
+        tp_run(tp, (int)(BW_BYTES / sizeof(float) / (2 * BW_CHUNK)), bw_chunk, &j);
         double dt = clock_now() - t0;
         double gbps = (double)BW_BYTES / dt / 1e9;
         if (gbps > best) best = gbps;

@@ -68,14 +68,6 @@ const kernel_set *kernels_best(void) {
     return all[0];
 }
 
-typedef struct {
-    kernel_ctx *kc;
-    const wmat *W;
-    const float *x;
-    float *y;
-    int T, ldx, ldy;
-} mm_job;
-
 /* The bf16 path applies to bf16 weights when it is switched on and the CPU has it. */
 static int use_bf16(const kernel_ctx *kc, const wmat *W) {
     return kc->precision == KERNEL_PRECISION_BF16 && kc->xbf && W->kind == WT_BF16 && kc->ks->mm_rows_bf16;
@@ -86,45 +78,55 @@ static void to_bf16(kernel_ctx *kc, const float *x, int T, int ldx, int cols) {
         for (int c = 0; c < cols; c++) kc->xbf[(size_t)t * ldx + c] = f32_to_bf16(x[(size_t)t * ldx + c]);
 }
 
-static void rows_one(kernel_ctx *kc, const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int tid, int nt) {
-    int r0, r1;
-    tp_split(W->rows, MM_PANEL_ROWS, tid, nt, &r0, &r1);
-    if (r0 >= r1) return;
-    if (use_bf16(kc, W)) kc->ks->mm_rows_bf16(W, kc->xbf, T, ldx, y, ldy, r0, r1);
-    else kc->ks->mm_rows(W, x, T, ldx, y, ldy, r0, r1, kc->scratch + (size_t)tid * kc->scratch_per_thread);
+/* Rows per chunk, in whole panels: one chunk per thread for small matrices
+ * (claiming costs more than the balance buys), about four per thread for
+ * large ones (a stalled thread then holds back a quarter of its share). */
+static int chunk_rows(const kernel_ctx *kc, const wmat *W) {
+    int rows = W->rows, per = (W->row_bytes * (size_t)rows < ((size_t)4 << 20)) ? 1 : 4;
+    int want = (rows + per * tp_size(kc->tp) - 1) / (per * tp_size(kc->tp));
+    want = (want + MM_PANEL_ROWS - 1) / MM_PANEL_ROWS * MM_PANEL_ROWS;
+    return want < MM_PANEL_ROWS ? MM_PANEL_ROWS : want;
 }
 
-static void mm_worker(void *p, int tid, int nt) {
-    mm_job *j = p;
-    rows_one(j->kc, j->W, j->x, j->T, j->ldx, j->y, j->ldy, tid, nt);
-}
-
-void k_matmul(kernel_ctx *kc, const wmat *W, const float *x, int T, int ldx, float *y, int ldy) {
-    mm_job j = {kc, W, x, y, T, ldx, ldy};
-    if (use_bf16(kc, W)) to_bf16(kc, x, T, ldx, W->cols);
-    tp_run(kc->tp, mm_worker, &j);
-}
+#define MM_MAX 4
 
 typedef struct {
     kernel_ctx *kc;
-    const wmat *const *W;
-    float *const *y;
-    const int *ldy;
+    const wmat *W[MM_MAX];
+    float *y[MM_MAX];
+    int ldy[MM_MAX], step[MM_MAX], first[MM_MAX + 1]; /* chunk ranges per matrix */
     const float *x;
     int n, T, ldx;
-} mm_multi_job;
+} mm_job;
 
-static void mm_multi_worker(void *p, int tid, int nt) {
-    mm_multi_job *j = p;
-    for (int i = 0; i < j->n; i++) rows_one(j->kc, j->W[i], j->x, j->T, j->ldx, j->y[i], j->ldy[i], tid, nt);
+static void mm_chunk(void *p, int chunk, int tid) {
+    mm_job *j = p;
+    int i = 0;
+    while (chunk >= j->first[i + 1]) i++;
+    kernel_ctx *kc = j->kc;
+    const wmat *W = j->W[i];
+    int r0 = (chunk - j->first[i]) * j->step[i], r1 = r0 + j->step[i] < W->rows ? r0 + j->step[i] : W->rows;
+    if (use_bf16(kc, W)) kc->ks->mm_rows_bf16(W, kc->xbf, j->T, j->ldx, j->y[i], j->ldy[i], r0, r1);
+    else kc->ks->mm_rows(W, j->x, j->T, j->ldx, j->y[i], j->ldy[i], r0, r1, kc->scratch + (size_t)tid * kc->scratch_per_thread);
 }
 
 void k_matmul_multi(kernel_ctx *kc, const wmat *const *W, int n, const float *x, int T, int ldx, float *const *y, const int *ldy) {
-    mm_multi_job j = {kc, W, y, ldy, x, n, T, ldx};
-    for (int i = 0; i < n; i++)
-        if (use_bf16(kc, W[i])) {
+    mm_job j = {.kc = kc, .x = x, .n = n, .T = T, .ldx = ldx};
+    int converted = 0;
+    for (int i = 0; i < n && i < MM_MAX; i++) {
+        j.W[i] = W[i];
+        j.y[i] = y[i];
+        j.ldy[i] = ldy[i];
+        j.step[i] = chunk_rows(kc, W[i]);
+        j.first[i + 1] = j.first[i] + (W[i]->rows + j.step[i] - 1) / j.step[i];
+        if (!converted && use_bf16(kc, W[i])) {
             to_bf16(kc, x, T, ldx, W[i]->cols);
-            break;
+            converted = 1;
         }
-    tp_run(kc->tp, mm_multi_worker, &j);
+    }
+    tp_run(kc->tp, j.first[n < MM_MAX ? n : MM_MAX], mm_chunk, &j);
+}
+
+void k_matmul(kernel_ctx *kc, const wmat *W, const float *x, int T, int ldx, float *y, int ldy) {
+    k_matmul_multi(kc, &W, 1, x, T, ldx, &y, &ldy);
 }

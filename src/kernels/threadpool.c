@@ -1,4 +1,9 @@
-/* threadpool.c — persistent workers: spin-then-futex wake, atomic completion count. */
+/* threadpool.c — persistent workers claiming chunks from a shared cursor.
+ *
+ * A job publishes (fn, ctx, n) and then the cursor = (job id << 32 | 0).
+ * Every thread claims the next chunk with a compare-and-swap that also checks
+ * the job id, so a worker waking late can never run a chunk of a finished job;
+ * the caller waits for the count of completed chunks, not for the workers. */
 #define _GNU_SOURCE
 #include "kernels/threadpool.h"
 
@@ -6,6 +11,7 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -15,11 +21,14 @@
 struct tpool {
     int n;
     pthread_t *threads;
-    _Atomic unsigned gen;     /* bumped once per job */
-    _Atomic unsigned pending; /* workers still running the current job */
-    _Atomic int sleepers;     /* workers blocked in futex_wait on gen */
-    _Atomic int caller_waits; /* the caller is blocked in futex_wait on pending */
+    _Atomic unsigned gen;        /* bumped once per job: wakes the workers */
+    _Atomic int sleepers;        /* workers blocked in futex_wait on gen */
     _Atomic int stop;
+    _Atomic uint64_t cursor;     /* job id << 32 | next chunk */
+    _Atomic unsigned done;       /* chunks finished in the current job */
+    _Atomic int caller_waits;    /* the caller sleeps on `done` */
+    unsigned job;
+    int n_chunks;
     tp_fn fn;
     void *ctx;
 };
@@ -45,6 +54,21 @@ static void futex_wake_all(_Atomic unsigned *addr) {
     syscall(SYS_futex, (unsigned *)addr, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
+/* Claims and runs chunks of job `job` until none are left. */
+static void run_chunks(tpool *tp, unsigned job, int tid) {
+    for (;;) {
+        uint64_t s = atomic_load_explicit(&tp->cursor, memory_order_acquire);
+        if ((unsigned)(s >> 32) != job) return;
+        int n = tp->n_chunks;
+        unsigned i = (unsigned)s;
+        if (i >= (unsigned)n) return;
+        if (!atomic_compare_exchange_weak_explicit(&tp->cursor, &s, s + 1, memory_order_acq_rel, memory_order_acquire)) continue;
+        tp->fn(tp->ctx, (int)i, tid); /* stable: the job cannot end before this chunk is done */
+        if (atomic_fetch_add_explicit(&tp->done, 1, memory_order_acq_rel) + 1 == (unsigned)n && atomic_load(&tp->caller_waits))
+            futex_wake_all(&tp->done);
+    }
+}
+
 static void *worker_main(void *p) {
     worker_arg *a = p;
     tpool *tp = a->tp;
@@ -65,9 +89,8 @@ static void *worker_main(void *p) {
         }
         seen = g;
         if (atomic_load(&tp->stop)) break;
-        tp->fn(tp->ctx, tid, tp->n);
-        if (atomic_fetch_sub_explicit(&tp->pending, 1, memory_order_acq_rel) == 1 && atomic_load(&tp->caller_waits))
-            futex_wake_all(&tp->pending);
+        uint64_t s = atomic_load_explicit(&tp->cursor, memory_order_acquire);
+        run_chunks(tp, (unsigned)(s >> 32), tid);
     }
     return NULL;
 }
@@ -112,39 +135,43 @@ void tp_free(tpool *tp) {
 
 int tp_size(const tpool *tp) { return tp ? tp->n : 1; }
 
-void tp_run(tpool *tp, tp_fn fn, void *ctx) {
-    if (!tp || tp->n == 1) {
-        fn(ctx, 0, 1);
+void tp_run(tpool *tp, int n, tp_fn fn, void *ctx) {
+    if (n <= 0) return;
+    if (!tp || tp->n == 1 || n == 1) {
+        for (int i = 0; i < n; i++) fn(ctx, i, 0);
         return;
     }
+    unsigned job = ++tp->job;
     tp->fn = fn;
     tp->ctx = ctx;
-    atomic_store_explicit(&tp->pending, (unsigned)(tp->n - 1), memory_order_relaxed);
+    tp->n_chunks = n;
+    atomic_store_explicit(&tp->done, 0, memory_order_relaxed);
+    atomic_store_explicit(&tp->cursor, (uint64_t)job << 32, memory_order_release);
     atomic_fetch_add_explicit(&tp->gen, 1, memory_order_seq_cst);
     if (atomic_load_explicit(&tp->sleepers, memory_order_seq_cst) > 0) futex_wake_all(&tp->gen);
-    fn(ctx, 0, tp->n);
+    run_chunks(tp, job, 0);
     /* spin briefly, then sleep: with more runnable threads than cores a
      * spinning caller would keep the last worker off the CPU */
     int spins = 0;
-    unsigned left;
-    while ((left = atomic_load_explicit(&tp->pending, memory_order_acquire)) > 0) {
+    unsigned d;
+    while ((d = atomic_load_explicit(&tp->done, memory_order_acquire)) < (unsigned)n) {
         if (++spins < SPIN_ITERS) {
             cpu_relax();
             continue;
         }
         atomic_store(&tp->caller_waits, 1);
-        left = atomic_load_explicit(&tp->pending, memory_order_acquire);
-        if (left > 0) futex_wait(&tp->pending, left);
+        d = atomic_load_explicit(&tp->done, memory_order_acquire);
+        if (d < (unsigned)n) futex_wait(&tp->done, d);
         atomic_store(&tp->caller_waits, 0);
     }
 }
 
-void tp_split(int n, int align, int tid, int nthreads, int *begin, int *end) {
+void tp_split(int n, int align, int part, int nparts, int *begin, int *end) {
     if (align < 1) align = 1;
     int units = (n + align - 1) / align;
-    int per = units / nthreads, extra = units % nthreads;
-    int ub = tid * per + (tid < extra ? tid : extra);
-    int ue = ub + per + (tid < extra ? 1 : 0);
+    int per = units / nparts, extra = units % nparts;
+    int ub = part * per + (part < extra ? part : extra);
+    int ue = ub + per + (part < extra ? 1 : 0);
     *begin = ub * align < n ? ub * align : n;
     *end = ue * align < n ? ue * align : n;
 }

@@ -14,7 +14,7 @@ typedef struct {
     int layer, n, pos0;
 } attn_job;
 
-static void attn_worker(void *p, int tid, int nt) {
+static void attn_task(void *p, int task, int tid) {
     attn_job *j = p;
     ffai_context *c = j->c;
     const ffai_model *m = c->m;
@@ -27,8 +27,7 @@ static void attn_worker(void *p, int tid, int nt) {
     float scale = cfg->query_pre_attn_scalar > 0 ? (float)(1.0 / sqrt(cfg->query_pre_attn_scalar)) : (float)(1.0 / sqrt((double)hd));
     float cap = (float)cfg->attn_logit_softcap;
     int win = m->layers[j->layer].sliding ? cfg->sliding_window : 0;
-    /* strided, not contiguous: causal rows grow with position, so this balances the threads */
-    for (int task = tid; task < j->n * nkv; task += nt) {
+    {
         int t = task / nkv, kh = task % nkv;
         int qpos = j->pos0 + t, hi = qpos + 1;
         int lo = win > 0 && qpos - win + 1 > 0 ? qpos - win + 1 : 0;
@@ -46,8 +45,10 @@ static void attn_worker(void *p, int tid, int nt) {
 
 /* Prefill: one task per (block of ATTN_QB tokens, KV head); for each query
  * head of the group the block's queries share every K and V load. */
-static void attn_block_worker(void *p, int tid, int nt) {
+static void attn_block_task(void *p, int chunk, int tid) {
     attn_job *j = p;
+    /* largest blocks (latest positions) first, so the last chunks claimed are short */
+    int task = ((j->n + ATTN_QB - 1) / ATTN_QB) * j->c->m->cfg.n_kv_heads - 1 - chunk;
     ffai_context *c = j->c;
     const ffai_model *m = c->m;
     const model_config *cfg = &m->cfg;
@@ -59,9 +60,7 @@ static void attn_block_worker(void *p, int tid, int nt) {
     float scale = cfg->query_pre_attn_scalar > 0 ? (float)(1.0 / sqrt(cfg->query_pre_attn_scalar)) : (float)(1.0 / sqrt((double)hd));
     float cap = (float)cfg->attn_logit_softcap;
     int win = m->layers[j->layer].sliding ? cfg->sliding_window : 0;
-    int nblk = (j->n + ATTN_QB - 1) / ATTN_QB;
-    /* strided, not contiguous: causal rows grow with position, so this balances the threads */
-    for (int task = tid; task < nblk * nkv; task += nt) {
+    {
         int t0 = (task / nkv) * ATTN_QB, kh = task % nkv;
         int nq = j->n - t0 < ATTN_QB ? j->n - t0 : ATTN_QB;
         int q0 = j->pos0 + t0, hi = q0 + nq;
@@ -145,7 +144,9 @@ void forward_batch(ffai_context *c, const int32_t *ids, int n) {
         memcpy(c->v_cache[l] + (size_t)pos0 * nkv, c->v, (size_t)n * nkv * sizeof(float));
         LAP(rope);
         attn_job aj = {c, l, n, pos0};
-        tp_run(kc->tp, n > 1 && kc->ks->attn_scores_multi ? attn_block_worker : attn_worker, &aj);
+        /* one chunk per task; threads claim them one at a time, which also balances the causal rows */
+        if (n > 1 && kc->ks->attn_scores_multi) tp_run(kc->tp, (n + ATTN_QB - 1) / ATTN_QB * cfg->n_kv_heads, attn_block_task, &aj);
+        else tp_run(kc->tp, n * cfg->n_kv_heads, attn_task, &aj);
         LAP(attention);
         k_matmul(kc, &L->wo, c->att, n, nq, c->tmp, H);
         LAP(matmul);
