@@ -171,14 +171,14 @@ int main(void) {
         /* attention: scores from transposed K, exp-sum, P.V; ng heads share a KV head */
         {
             int hd = 64, ld = 300, lo = 7, hi = 261, ng = 3;
-            float *q = malloc(sizeof(float) * ng * hd), *Kt = malloc(sizeof(float) * hd * ld), *V = malloc(sizeof(float) * ld * 2 * hd);
+            float *q = malloc(sizeof(float) * ng * hd), *Kt = malloc(sizeof(float) * hd * 304) /* 300 keys in 16-key blocks */, *V = malloc(sizeof(float) * ld * 2 * hd);
             float *s1 = malloc(sizeof(float) * ng * ld), *s2 = malloc(sizeof(float) * ng * ld), *o1 = malloc(sizeof(float) * ng * hd),
                   *o2 = malloc(sizeof(float) * ng * hd);
             for (int i = 0; i < ng * hd; i++) q[i] = frand();
-            for (int i = 0; i < hd * ld; i++) Kt[i] = frand();
+            for (int i = 0; i < hd * 304; i++) Kt[i] = frand();
             for (int i = 0; i < ld * 2 * hd; i++) V[i] = frand();
-            sets[s]->attn_scores(q, ng, hd, Kt, ld, lo, hi, 0.125f, s1, ld);
-            attn_scores_generic(q, ng, hd, Kt, ld, lo, hi, 0.125f, s2, ld);
+            sets[s]->attn_scores(q, ng, hd, Kt, lo, hi, 0.125f, s1, ld);
+            attn_scores_generic(q, ng, hd, Kt, lo, hi, 0.125f, s2, ld);
             double ws = 0, we = 0, wo = 0;
             for (int h = 0; h < ng; h++)
                 for (int i = lo; i < hi; i++) ws = fmax(ws, fabs(s1[h * ld + i] - s2[h * ld + i]));
@@ -190,10 +190,10 @@ int main(void) {
             if (sets[s]->attn_scores_multi) { /* 5 queries of one head, stride 2*hd apart */
                 float *qm = malloc(sizeof(float) * 5 * 2 * hd), *sm = malloc(sizeof(float) * 5 * ld), *sr = malloc(sizeof(float) * ld);
                 for (int i = 0; i < 5 * 2 * hd; i++) qm[i] = frand();
-                sets[s]->attn_scores_multi(qm, 5, (size_t)2 * hd, hd, Kt, ld, lo, hi, 0.125f, sm, ld);
+                sets[s]->attn_scores_multi(qm, 5, (size_t)2 * hd, hd, Kt, lo, hi, 0.125f, sm, ld);
                 double wm = 0;
                 for (int i = 0; i < 5; i++) {
-                    attn_scores_generic(qm + (size_t)i * 2 * hd, 1, hd, Kt, ld, lo, hi, 0.125f, sr, ld);
+                    attn_scores_generic(qm + (size_t)i * 2 * hd, 1, hd, Kt, lo, hi, 0.125f, sr, ld);
                     for (int k = lo; k < hi; k++) wm = fmax(wm, fabs(sm[i * ld + k] - sr[k]));
                 }
                 printf("%-8s attention: multi-query scores %.2g\n", sets[s]->name, wm);

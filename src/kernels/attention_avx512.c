@@ -11,20 +11,29 @@
 #define TGT __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma")))
 #define MAXG 16 /* query heads per KV head handled in registers at once */
 
-TGT void attn_scores_avx512(const float *q, int ng, int hd, const float *Kt, int ldk, int lo, int hi, float scale, float *scores, int lds) {
+/* Lanes of the key block starting at s0 that fall in [lo, hi). */
+TGT static inline __mmask16 key_mask(int s0, int lo, int hi) {
+    unsigned m = 0xffffu;
+    if (lo > s0) m &= 0xffffu << (lo - s0 > 16 ? 16 : lo - s0);
+    if (hi < s0 + 16) m &= hi <= s0 ? 0u : (1u << (hi - s0)) - 1u;
+    return (__mmask16)m;
+}
+
+TGT void attn_scores_avx512(const float *q, int ng, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds) {
+    __m512 sc = _mm512_set1_ps(scale);
     for (int h0 = 0; h0 < ng; h0 += 4) {
         int nh = ng - h0 < 4 ? ng - h0 : 4;
-        for (int s = lo; s < hi; s += 16) {
-            __mmask16 m = hi - s >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (hi - s)) - 1u);
+        for (int s = lo & ~(KBLK - 1); s < hi; s += KBLK) {
+            __mmask16 m = key_mask(s, lo, hi);
+            const float *kb = Kb + (size_t)(s / KBLK) * hd * KBLK;
             __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
             for (int d = 0; d < hd; d++) {
-                __m512 k = _mm512_maskz_loadu_ps(m, Kt + (size_t)d * ldk + s);
+                __m512 k = _mm512_loadu_ps(kb + (size_t)d * KBLK);
                 a0 = _mm512_fmadd_ps(_mm512_set1_ps(q[(h0 + 0) * hd + d]), k, a0);
                 if (nh > 1) a1 = _mm512_fmadd_ps(_mm512_set1_ps(q[(h0 + 1) * hd + d]), k, a1);
                 if (nh > 2) a2 = _mm512_fmadd_ps(_mm512_set1_ps(q[(h0 + 2) * hd + d]), k, a2);
                 if (nh > 3) a3 = _mm512_fmadd_ps(_mm512_set1_ps(q[(h0 + 3) * hd + d]), k, a3);
             }
-            __m512 sc = _mm512_set1_ps(scale);
             _mm512_mask_storeu_ps(scores + (size_t)(h0 + 0) * lds + s, m, _mm512_mul_ps(a0, sc));
             if (nh > 1) _mm512_mask_storeu_ps(scores + (size_t)(h0 + 1) * lds + s, m, _mm512_mul_ps(a1, sc));
             if (nh > 2) _mm512_mask_storeu_ps(scores + (size_t)(h0 + 2) * lds + s, m, _mm512_mul_ps(a2, sc));
@@ -33,39 +42,34 @@ TGT void attn_scores_avx512(const float *q, int ng, int hd, const float *Kt, int
     }
 }
 
-/* Up to 8 queries x 32 keys per register tile: per head-dim step, two K loads
- * and eight broadcasts feed sixteen FMAs. */
-TGT void attn_scores_multi_avx512(const float *q, int nq, size_t qstride, int hd, const float *Kt, int ldk, int lo, int hi, float scale,
-                                  float *scores, int lds) {
+/* Up to 8 queries x 32 keys (two key blocks) per register tile: per head-dim
+ * step, two contiguous K loads and eight broadcasts feed sixteen FMAs. */
+TGT void attn_scores_multi_avx512(const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi, float scale, float *scores,
+                                  int lds) {
     __m512 sc = _mm512_set1_ps(scale);
-    for (int s = lo; s < hi; s += 32) {
-        int left = hi - s;
-        __mmask16 m0 = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1u);
-        __mmask16 m1 = left >= 32 ? (__mmask16)0xffff : left > 16 ? (__mmask16)((1u << (left - 16)) - 1u) : (__mmask16)0;
+    for (int s = lo & ~(KBLK - 1); s < hi; s += 2 * KBLK) {
+        __mmask16 m0 = key_mask(s, lo, hi), m1 = key_mask(s + KBLK, lo, hi);
+        const float *b0 = Kb + (size_t)(s / KBLK) * hd * KBLK, *b1 = b0 + (size_t)hd * KBLK;
         __m512 a[ATTN_QB][2];
         for (int i = 0; i < ATTN_QB; i++) a[i][0] = a[i][1] = _mm512_setzero_ps();
-        if (nq == ATTN_QB) {
-            for (int d = 0; d < hd; d++) {
-                __m512 k0 = _mm512_maskz_loadu_ps(m0, Kt + (size_t)d * ldk + s), k1 = _mm512_maskz_loadu_ps(m1, Kt + (size_t)d * ldk + s + 16);
+        for (int d = 0; d < hd; d++) {
+            __m512 k0 = _mm512_loadu_ps(b0 + (size_t)d * KBLK), k1 = _mm512_maskz_loadu_ps(m1 ? 0xffff : 0, b1 + (size_t)d * KBLK);
+            if (nq == ATTN_QB)
                 for (int i = 0; i < ATTN_QB; i++) {
                     __m512 b = _mm512_set1_ps(q[(size_t)i * qstride + d]);
                     a[i][0] = _mm512_fmadd_ps(b, k0, a[i][0]);
                     a[i][1] = _mm512_fmadd_ps(b, k1, a[i][1]);
                 }
-            }
-        } else {
-            for (int d = 0; d < hd; d++) {
-                __m512 k0 = _mm512_maskz_loadu_ps(m0, Kt + (size_t)d * ldk + s), k1 = _mm512_maskz_loadu_ps(m1, Kt + (size_t)d * ldk + s + 16);
+            else
                 for (int i = 0; i < nq; i++) {
                     __m512 b = _mm512_set1_ps(q[(size_t)i * qstride + d]);
                     a[i][0] = _mm512_fmadd_ps(b, k0, a[i][0]);
                     a[i][1] = _mm512_fmadd_ps(b, k1, a[i][1]);
                 }
-            }
         }
         for (int i = 0; i < nq; i++) {
             _mm512_mask_storeu_ps(scores + (size_t)i * lds + s, m0, _mm512_mul_ps(a[i][0], sc));
-            if (m1) _mm512_mask_storeu_ps(scores + (size_t)i * lds + s + 16, m1, _mm512_mul_ps(a[i][1], sc));
+            if (m1) _mm512_mask_storeu_ps(scores + (size_t)i * lds + s + KBLK, m1, _mm512_mul_ps(a[i][1], sc));
         }
     }
 }

@@ -24,10 +24,15 @@ typedef float (*dot_fn)(const float *a, const float *b, int n);
 /* y += a * x over n floats. */
 typedef void (*axpy_fn)(float *y, float a, const float *x, int n);
 
+/* Keys of one KV head are cached in blocks of KBLK: dimension d of key s sits at
+ * Kb[k_index(s, d, hd)], so a block is one contiguous (hd, 16) tile and scores run
+ * along keys with unit-stride loads. */
+#define KBLK 16
+static inline size_t k_index(int s, int d, int hd) { return (size_t)(s / KBLK) * (size_t)hd * KBLK + (size_t)d * KBLK + (size_t)(s % KBLK); }
+
 /* Attention scores for the ng query heads sharing one KV head:
- * scores[h * lds + s] = scale * q[h] . K[:, s] for s in [lo, hi), where the
- * keys are stored transposed, Kt (hd, ldk): Kt[d * ldk + s]. q: (ng, hd). */
-typedef void (*attn_scores_fn)(const float *q, int ng, int hd, const float *Kt, int ldk, int lo, int hi, float scale, float *scores, int lds);
+ * scores[h * lds + s] = scale * q[h] . K[s] for s in [lo, hi); q: (ng, hd). */
+typedef void (*attn_scores_fn)(const float *q, int ng, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds);
 /* x[i] = exp(x[i] - m) over n floats; returns their sum. */
 typedef float (*exp_sum_fn)(float *x, int n, float m);
 /* out[h] (hd,) = sum_{s in [lo, hi)} P[h * lds + s] * V[s * ldv + :] for h < ng. */
@@ -46,15 +51,15 @@ typedef struct {
     /* Prefill attention scores for nq (<= ATTN_QB) queries of one head at once, so each K
      * load serves them all: scores[i * lds + s] = scale * q_i . K[:, s] for s in [lo, hi),
      * q_i = q + i * qstride. NULL: use attn_scores per query. */
-    void (*attn_scores_multi)(const float *q, int nq, size_t qstride, int hd, const float *Kt, int ldk, int lo, int hi, float scale,
-                              float *scores, int lds);
+    void (*attn_scores_multi)(const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi, float scale, float *scores,
+                              int lds);
     /* Opt-in bf16 precision (NULL when the CPU lacks it): bf16 weights times
      * activations rounded to bf16 (xb, (T, ldx) bf16), accumulated in f32. */
     void (*mm_rows_bf16)(const wmat *W, const uint16_t *xb, int T, int ldx, float *y, int ldy, int r0, int r1);
 } kernel_set;
 
 /* The generic attention kernels (ISA sets without their own reuse these). */
-void attn_scores_generic(const float *q, int ng, int hd, const float *Kt, int ldk, int lo, int hi, float scale, float *scores, int lds);
+void attn_scores_generic(const float *q, int ng, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds);
 float exp_sum_generic(float *x, int n, float m);
 void attn_pv_generic(const float *P, int ng, int lds, const float *V, int ldv, int lo, int hi, int hd, float *out);
 

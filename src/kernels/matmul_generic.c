@@ -21,16 +21,14 @@ static void mm_rows_generic(const wmat *W, const float *x, int T, int ldx, float
     }
 }
 
-void attn_scores_generic(const float *q, int ng, int hd, const float *Kt, int ldk, int lo, int hi, float scale, float *scores, int lds) {
+void attn_scores_generic(const float *q, int ng, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds) {
     for (int h = 0; h < ng; h++) {
         float *sc = scores + (size_t)h * lds;
-        for (int s = lo; s < hi; s++) sc[s] = 0.0f;
-        for (int d = 0; d < hd; d++) {
-            float qd = q[h * hd + d];
-            const float *kd = Kt + (size_t)d * ldk;
-            for (int s = lo; s < hi; s++) sc[s] += qd * kd[s];
+        for (int s = lo; s < hi; s++) {
+            float acc = 0.0f;
+            for (int d = 0; d < hd; d++) acc += q[h * hd + d] * Kb[k_index(s, d, hd)];
+            sc[s] = acc * scale;
         }
-        for (int s = lo; s < hi; s++) sc[s] *= scale;
     }
 }
 

@@ -22,7 +22,7 @@ static void attn_task(void *p, int task, int tid) {
     const kernel_set *ks = m->kc.ks;
     int nh = cfg->n_heads, nkv = cfg->n_kv_heads, hd = cfg->head_dim, group = nh / nkv;
     int kvw = nkv * hd, ld = c->n_ctx;
-    const float *Kt = c->k_cache[j->layer], *V = c->v_cache[j->layer];
+    const float *Kb = c->k_cache[j->layer], *V = c->v_cache[j->layer];
     float *scores = c->scores + (size_t)tid * c->scores_per_thread;
     float scale = cfg->query_pre_attn_scalar > 0 ? (float)(1.0 / sqrt(cfg->query_pre_attn_scalar)) : (float)(1.0 / sqrt((double)hd));
     float cap = (float)cfg->attn_logit_softcap;
@@ -32,7 +32,7 @@ static void attn_task(void *p, int task, int tid) {
         int qpos = j->pos0 + t, hi = qpos + 1;
         int lo = win > 0 && qpos - win + 1 > 0 ? qpos - win + 1 : 0;
         const float *q = c->q + (size_t)t * nh * hd + (size_t)kh * group * hd;
-        ks->attn_scores(q, group, hd, Kt + (size_t)kh * hd * ld, ld, lo, hi, scale, scores, ld);
+        ks->attn_scores(q, group, hd, Kb + (size_t)kh * c->k_head_stride, lo, hi, scale, scores, ld);
         for (int h = 0; h < group; h++) {
             float *sc = scores + (size_t)h * ld;
             if (cap > 0)
@@ -55,7 +55,7 @@ static void attn_block_task(void *p, int chunk, int tid) {
     const kernel_set *ks = m->kc.ks;
     int nh = cfg->n_heads, nkv = cfg->n_kv_heads, hd = cfg->head_dim, group = nh / nkv;
     int kvw = nkv * hd, ld = c->n_ctx, qdim = nh * hd;
-    const float *Kt = c->k_cache[j->layer], *V = c->v_cache[j->layer];
+    const float *Kb = c->k_cache[j->layer], *V = c->v_cache[j->layer];
     float *scores = c->scores + (size_t)tid * c->scores_per_thread, *out = scores + (size_t)ATTN_QB * ld;
     float scale = cfg->query_pre_attn_scalar > 0 ? (float)(1.0 / sqrt(cfg->query_pre_attn_scalar)) : (float)(1.0 / sqrt((double)hd));
     float cap = (float)cfg->attn_logit_softcap;
@@ -67,8 +67,8 @@ static void attn_block_task(void *p, int chunk, int tid) {
         int lo = win > 0 && q0 - win + 1 > 0 ? q0 - win + 1 : 0;
         for (int h = 0; h < group; h++) {
             int head = kh * group + h;
-            ks->attn_scores_multi(c->q + (size_t)t0 * qdim + (size_t)head * hd, nq, (size_t)qdim, hd, Kt + (size_t)kh * hd * ld, ld, lo, hi, scale,
-                                  scores, ld);
+            ks->attn_scores_multi(c->q + (size_t)t0 * qdim + (size_t)head * hd, nq, (size_t)qdim, hd, Kb + (size_t)kh * c->k_head_stride, lo, hi,
+                                  scale, scores, ld);
             for (int i = 0; i < nq; i++) {
                 float *sc = scores + (size_t)i * ld;
                 int qpos = q0 + i, li = win > 0 && qpos - win + 1 > 0 ? qpos - win + 1 : 0, hii = qpos + 1;
@@ -138,9 +138,11 @@ void forward_batch(ffai_context *c, const int32_t *ids, int n) {
             for (int h = 0; h < nh; h++) k_rope(c->q + (size_t)t * nq + (size_t)h * hd, cs, sn, hd);
             for (int h = 0; h < nkvh; h++) k_rope(c->k + (size_t)t * nkv + (size_t)h * hd, cs, sn, hd);
         }
-        /* K is cached transposed, (nkv*hd, n_ctx), so scores run along keys */
+        /* K is cached per KV head in blocks of KBLK keys (kernels.h: k_index), so scores run along keys */
         for (int t = 0; t < n; t++)
-            for (int i = 0; i < nkv; i++) c->k_cache[l][(size_t)i * c->n_ctx + pos0 + t] = c->k[(size_t)t * nkv + i];
+            for (int h = 0; h < nkvh; h++)
+                for (int d = 0; d < hd; d++)
+                    c->k_cache[l][(size_t)h * c->k_head_stride + k_index(pos0 + t, d, hd)] = c->k[(size_t)t * nkv + (size_t)h * hd + d];
         memcpy(c->v_cache[l] + (size_t)pos0 * nkv, c->v, (size_t)n * nkv * sizeof(float));
         LAP(rope);
         attn_job aj = {c, l, n, pos0};

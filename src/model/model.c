@@ -157,11 +157,13 @@ ffai_status ffai_context_create(ffai_model *m, int n_ctx, ffai_context **out, ff
     c->v_cache = calloc((size_t)L, sizeof *c->v_cache);
     if (!c->k_cache || !c->v_cache) goto nomem;
     size_t per = (size_t)n_ctx * nkv * sizeof(float);
+    c->k_head_stride = (size_t)((n_ctx + KBLK - 1) / KBLK * KBLK) * hd;
+    size_t kper = c->k_head_stride * cfg->n_kv_heads * sizeof(float);
     for (int l = 0; l < L; l++) {
-        c->k_cache[l] = mem_alloc(per);
+        c->k_cache[l] = mem_alloc(kper);
         c->v_cache[l] = mem_alloc(per);
         if (!c->k_cache[l] || !c->v_cache[l]) goto nomem;
-        c->kv_bytes += 2 * per;
+        c->kv_bytes += kper + per;
     }
     size_t rope = (size_t)n_ctx * (hd / 2);
     CTX_ALLOC(rope_cos, rope);
@@ -208,8 +210,9 @@ void ffai_context_free(ffai_context *c) {
     if (!c) return;
     const model_config *cfg = &c->m->cfg;
     size_t per = (size_t)c->n_ctx * cfg->n_kv_heads * cfg->head_dim * sizeof(float);
+    size_t kper = c->k_head_stride * cfg->n_kv_heads * sizeof(float);
     for (int l = 0; l < cfg->n_layers; l++) {
-        if (c->k_cache) mem_free(c->k_cache[l], per);
+        if (c->k_cache) mem_free(c->k_cache[l], kper);
         if (c->v_cache) mem_free(c->v_cache[l], per);
     }
     free(c->k_cache);

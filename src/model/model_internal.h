@@ -53,7 +53,8 @@ struct ffai_model {
 struct ffai_context {
     ffai_model *m;
     int n_ctx, pos;
-    float **k_cache, **v_cache; /* per layer: K transposed (nkv*hd, n_ctx); V (n_ctx, nkv*hd) */
+    float **k_cache, **v_cache; /* per layer: K per KV head in KBLK-key blocks (k_index), k_head_stride apart; V (n_ctx, nkv*hd) */
+    size_t k_head_stride;       /* floats per KV head in k_cache: n_ctx rounded up to KBLK, times head_dim */
     size_t kv_bytes;
     float *rope_cos, *rope_sin;   /* (n_ctx, hd/2) global layers */
     float *rope_lcos, *rope_lsin; /* local (sliding) layers, or aliases of the global ones */
