@@ -149,6 +149,22 @@ int main(void) {
         ffai_bench_close(b);
     } else
         printf("--precision bf16: not supported on this CPU (%s)\n", err.msg);
+    /* multi-turn with a reference: KL over each turn's reply */
+    b = NULL;
+    CHECK(ffai_bench_open(q4, bf16, 2, &b, &err) == FFAI_OK, "%s", err.msg);
+    if (b) {
+        ffai_bench_options_default(&o);
+        o.turns = 2;
+        o.max_tokens = 16;
+        CHECK(ffai_bench_run(b, "multi-turn", &o, &rows, &n, &err) == FFAI_OK && n == 2, "%s", err.msg);
+        for (int i = 0; i < n; i++) {
+            printf("multi-turn turn %d: KL(bf16 || 4bit) %.4g\n", i + 1, rows[i].gen_kld);
+            CHECK(rows[i].gen_kld > 0 && rows[i].gen_kld < 5, "turn %d KL %g", i + 1, rows[i].gen_kld);
+            ffai_row_free_fields(&rows[i]);
+        }
+        free(rows);
+        ffai_bench_close(b);
+    }
     /* mismatched vocabularies are refused */
     b = NULL;
     CHECK(ffai_bench_open(bf16, tu_path("%s/models/ffai-tiny-llava", tu_shared()), 1, &b, &err) != FFAI_OK, "llava ref accepted");

@@ -97,6 +97,17 @@ ffai_status bench_method_multiturn(ffai_bench *b, const ffai_bench_options *o, f
         if (!st) st = ffai_row_set_int(row, "turn", t + 1);
         if (!st) st = ffai_row_set_int(row, "cachedTokens", reused);
         if (!st) st = ffai_row_set_int(row, "conversationTokens", n);
+        if (!st && b->ref && runs[R - 1].n > 0) { /* KL over this turn's replies, both models over the whole conversation */
+            bench_gen *g = &runs[R - 1];
+            int32_t *seq = malloc(sizeof *seq * (size_t)(n + g->n));
+            if (!seq) st = ffai_fail(err, FFAI_ERR_NOMEM, "out of memory");
+            else {
+                memcpy(seq, ids, sizeof *seq * (size_t)n);
+                memcpy(seq + n, g->ids, sizeof *seq * (size_t)g->n);
+                st = bench_kl(b, seq, n + g->n, n - 1, n + g->n - 2, &row->gen_kld, NULL, NULL, err);
+                free(seq);
+            }
+        }
         if (!st) st = add_message(msgs, "assistant", runs[R - 1].text ? runs[R - 1].text : "", REPLY_MAX_CHARS, err);
         ttft[t] = row->ttft_ms;
         fresh[t] = (int)row->prompt_tokens;
