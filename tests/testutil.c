@@ -13,7 +13,24 @@ static const char *env_or(const char *name, const char *def) {
     return v && *v ? v : def;
 }
 
-const char *tu_shared(void) { return env_or("FFAI_SHARED", "../shared"); }
+static const char *tu_path_raw_golden(const char *shared) {
+    static char b[4096];
+    snprintf(b, sizeof b, "%s/golden/metrics.json", shared);
+    return b;
+}
+
+const char *tu_shared(void) {
+    const char *s = env_or("FFAI_SHARED", "../shared");
+    static int warned = 0;
+    if (!warned) {
+        warned = 1;
+        FILE *f = fopen(tu_path_raw_golden(s), "r");
+        if (f) fclose(f);
+        else
+            fprintf(stderr, "note: reference material not found at %s (golden/metrics.json missing): set FFAI_SHARED to the shared/ directory (see README)\n", s);
+    }
+    return s;
+}
 const char *tu_source_dir(void) { return env_or("FFAI_SOURCE_DIR", "."); }
 const char *tu_bin(void) { return env_or("FFAI_BIN", "ffai"); }
 
