@@ -38,24 +38,26 @@ void ffai_bench_options_default(ffai_bench_options *o) {
     o->turns = 4;
 }
 
+static void emit(ffai_bench_log_fn fn, void *user, const char *fmt, va_list ap) {
+    char line[2048];
+    vsnprintf(line, sizeof line, fmt, ap);
+    fn(user, line);
+}
+
 void bench_log(const ffai_bench_options *o, const char *fmt, ...) {
     if (!o->log) return;
-    char line[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    emit(o->log, o->user, fmt, ap);
     va_end(ap);
-    o->log(o->user, line);
 }
 
 void bench_progress(const ffai_bench_options *o, const char *fmt, ...) {
     if (!o->progress) return;
-    char line[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    emit(o->progress, o->user, fmt, ap);
     va_end(ap);
-    o->progress(o->user, line);
 }
 
 ffai_status ffai_bench_validate(const char *method, const ffai_bench_options *o, ffai_error *err) {

@@ -139,6 +139,18 @@ static ffai_status metaspace(const tok_pre *pre, tok_work *ws, const tok_piece *
     return split_piece(ws, &lit, TS_MERGED_NEXT, false, noff, (uint32_t)k, pc->at_start, err);
 }
 
+/* Exchanges the two piece buffers: pb's pieces become pa's, pb is emptied. */
+static void swap_pieces(tok_work *ws) {
+    tok_piece *tp = ws->pa;
+    size_t tc = ws->capa;
+    ws->pa = ws->pb;
+    ws->na = ws->nb;
+    ws->capa = ws->capb;
+    ws->pb = tp;
+    ws->capb = tc;
+    ws->nb = 0;
+}
+
 ffai_status tok_pre_tokenize(const ffai_tokenizer *tok, const char *text, size_t n, bool at_start, tok_work *ws,
                              ffai_error *err) {
     ws->pool.n = 0;
@@ -147,15 +159,7 @@ ffai_status tok_pre_tokenize(const ffai_tokenizer *tok, const char *text, size_t
     ws->nb = 0;
     if (!push_piece(ws, 0, (uint32_t)n, at_start)) return oom(err);
     for (size_t k = 0; k < tok->n_pres; k++) {
-        /* swap: current pieces into pa, fill pb */
-        tok_piece *tp = ws->pa;
-        size_t tc = ws->capa;
-        ws->pa = ws->pb;
-        ws->na = ws->nb;
-        ws->capa = ws->capb;
-        ws->pb = tp;
-        ws->capb = tc;
-        ws->nb = 0;
+        swap_pieces(ws); /* current pieces into pa, fill pb */
         const tok_pre *pre = &tok->pres[k];
         for (size_t i = 0; i < ws->na; i++) {
             tok_piece pc = ws->pa[i];
@@ -169,14 +173,6 @@ ffai_status tok_pre_tokenize(const ffai_tokenizer *tok, const char *text, size_t
             if (st != FFAI_OK) return st;
         }
     }
-    /* result in pb -> expose as pa */
-    tok_piece *tp = ws->pa;
-    size_t tc = ws->capa;
-    ws->pa = ws->pb;
-    ws->na = ws->nb;
-    ws->capa = ws->capb;
-    ws->pb = tp;
-    ws->capb = tc;
-    ws->nb = 0;
+    swap_pieces(ws); /* result in pb -> expose as pa */
     return FFAI_OK;
 }
