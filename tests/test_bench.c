@@ -165,10 +165,16 @@ int main(void) {
         free(rows);
         ffai_bench_close(b);
     }
-    /* mismatched vocabularies are refused */
+    /* mismatched vocabularies are refused: a synthesized test-only model (vocab 512) as the reference */
     b = NULL;
-    CHECK(ffai_bench_open(bf16, tu_path("%s/models/ffai-tiny-llava", tu_shared()), 1, &b, &err) != FFAI_OK, "llava ref accepted");
+    const char *scratch = tu_tmpdir();
+    const char *other = tu_path("%s/vocab512", scratch ? scratch : "/nonexistent");
+    ffai_synth_options so = {.like = "tiny-test", .dtype = "bf16", .seed = 1};
+    CHECK(scratch && ffai_model_synth(other, &so, &err) == FFAI_OK, "synth tiny-test: %s", err.msg);
+    ffai_status vst = ffai_bench_open(bf16, other, 1, &b, &err);
+    CHECK(vst != FFAI_OK && strstr(err.msg, "vocabulary"), "vocab-512 ref: status %d, %s", (int)vst, vst ? err.msg : "accepted");
     ffai_bench_close(b);
+    if (scratch) tu_rmtree(scratch);
     json_decref(gm);
     return tu_finish("test_bench");
 }
