@@ -1,5 +1,5 @@
 /* test_bench.c — the bench harness against the reference numbers of
- * ../shared/golden/metrics.json (HF transformers, float64):
+ * tests/data/golden/metrics.json (HF transformers, float64):
  *   wikitext2 PPL of the tiny model (first 2048 tokens, one 2048 chunk): within 0.5 %
  *   KL(bf16 || 4-bit g64) over the first 1024 tokens (chunk 1024): within 2 %
  * plus the simple method's row and the validation errors. */

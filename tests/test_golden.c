@@ -1,5 +1,5 @@
 /* test_golden.c — logits and greedy ids against HF transformers (float64
- * reference, ../shared/golden/cases) for every model and case.
+ * reference, tests/data/golden/cases) for every model and case.
  *
  * Tolerance: max |dlogit| <= 2e-3 absolute per case. We compute in float32
  * over weights as stored; the reference runs in float64, and float32

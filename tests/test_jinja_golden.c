@@ -1,4 +1,4 @@
-/* test_jinja_golden.c — every case of ../shared/golden/templates/<name>.json (rendered by Jinja2 with
+/* test_jinja_golden.c — every case of tests/data/golden/templates/<name>.json (rendered by Jinja2 with
  * HF's apply_chat_template settings): our render must be byte-identical, or fail where Jinja2
  * failed with a message starting with the recorded error ("TypeError: ...", "TemplateError: ..."). */
 #include <dirent.h>

@@ -2,8 +2,8 @@
  * affine rule round trip for every bits/group, and the engine on quantized
  * models against the HF golden logits.
  *
- * 1. quantize --bits 4 --group-size 64 of ../shared/models/ffai-tiny-qwen3 must
- *    reproduce ../shared/models/ffai-tiny-qwen3-4bit: every tensor byte for byte
+ * 1. quantize --bits 4 --group-size 64 of tests/data/models/ffai-tiny-qwen3 must
+ *    reproduce tests/data/models/ffai-tiny-qwen3-4bit: every tensor byte for byte
  *    (tolerance: 0 differing bytes), config.json byte for byte.
  * 2. Round trip on random rows for bits {2,3,4,5,6,8} x group {32,64,128}: with
  *    float32 scales, |dequant - w| <= |s|/2 (+1e-6 relative slack for float

@@ -1,4 +1,4 @@
-/* test_tokenizer_golden.c — every case of ../shared/golden/tokenizers/<name>.json (HF tokenizers 0.23):
+/* test_tokenizer_golden.c — every case of tests/data/golden/tokenizers/<name>.json (HF tokenizers 0.23):
  * encode with add_special_tokens=False must give the ids exactly, decode(ids) the stored text,
  * and the streaming decoder the same text as a full decode (skip_special on and off).
  * Tolerance: none — ids and bytes must match exactly. */

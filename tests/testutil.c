@@ -13,25 +13,31 @@ static const char *env_or(const char *name, const char *def) {
     return v && *v ? v : def;
 }
 
-static const char *tu_path_raw_golden(const char *shared) {
-    static char b[4096];
-    snprintf(b, sizeof b, "%s/golden/metrics.json", shared);
-    return b;
+const char *tu_source_dir(void) { return env_or("FFAI_SOURCE_DIR", "."); }
+
+static int tu_readable(const char *dir, const char *rel) {
+    char b[4096];
+    snprintf(b, sizeof b, "%s/%s", dir, rel);
+    FILE *f = fopen(b, "r");
+    if (!f) return 0;
+    fclose(f);
+    return 1;
 }
 
 const char *tu_shared(void) {
-    const char *s = env_or("FFAI_SHARED", "../shared");
+    static char def[4096];
+    if (!def[0]) snprintf(def, sizeof def, "%s/tests/data", tu_source_dir());
+    const char *s = env_or("FFAI_SHARED", def);
     static int warned = 0;
     if (!warned) {
         warned = 1;
-        FILE *f = fopen(tu_path_raw_golden(s), "r");
-        if (f) fclose(f);
-        else
-            fprintf(stderr, "note: reference material not found at %s (golden/metrics.json missing): set FFAI_SHARED to the shared/ directory (see README)\n", s);
+        if (!tu_readable(s, "golden/metrics.json"))
+            fprintf(stderr, "note: reference material not found at %s (golden/metrics.json missing): set FFAI_SHARED to a directory laid out like tests/data (see tests/data/README.md)\n", s);
+        else if (!tu_readable(s, "tokenizers/qwen3/tokenizer.json"))
+            fprintf(stderr, "note: %s/tokenizers/ is missing: run scripts/fetch-test-data.sh (make test does)\n", s);
     }
     return s;
 }
-const char *tu_source_dir(void) { return env_or("FFAI_SOURCE_DIR", "."); }
 const char *tu_bin(void) { return env_or("FFAI_BIN", "ffai"); }
 
 const char *tu_path(const char *fmt, ...) {

@@ -19,7 +19,7 @@ extern int tu_checks;
         }                                                                       \
     } while (0)
 
-/* $FFAI_SHARED (set by ctest; default "../shared"). */
+/* $FFAI_SHARED (set by ctest; default "$FFAI_SOURCE_DIR/tests/data"): the reference material. */
 const char *tu_shared(void);
 /* $FFAI_SOURCE_DIR (the repo root; default "."). */
 const char *tu_source_dir(void);

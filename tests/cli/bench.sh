@@ -4,7 +4,7 @@
 # append; two concurrent appenders both land.
 set -u
 BIN=${FFAI_BIN:-ffai}
-SHARED=${FFAI_SHARED:-../shared}
+SHARED=${FFAI_SHARED:-${FFAI_SOURCE_DIR:-.}/tests/data}
 REF=$SHARED/reference/ffai-report
 fail=0; pass=0
 check() { if eval "$2"; then pass=$((pass + 1)); else echo "FAIL: $1"; fail=$((fail + 1)); fi; }

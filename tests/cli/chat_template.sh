@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# chat_template.sh — `ffai chat-template` against the Jinja2 goldens in ../shared/golden/templates:
+# chat_template.sh — `ffai chat-template` against the Jinja2 goldens in tests/data/golden/templates:
 # every case of ffai-tiny-qwen3 through --model (template found in tokenizer_config.json) and every
 # case of Llama 3.1 and Gemma 2 through --template, byte-exact (no added newline), errors where
 # Jinja2 raised; plus usage errors. Golden JSON is split with perl (core JSON::PP for strings).
 set -euo pipefail
 BIN=${FFAI_BIN:-ffai}
-SHARED=${FFAI_SHARED:-../shared}
+SHARED=${FFAI_SHARED:-${FFAI_SOURCE_DIR:-.}/tests/data}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0 pass=0

@@ -4,7 +4,7 @@
 # code 2 (usage) or 1 (failure), leaving no output behind.
 set -u
 BIN=${FFAI_BIN:-ffai}
-SHARED=${FFAI_SHARED:-../shared}
+SHARED=${FFAI_SHARED:-${FFAI_SOURCE_DIR:-.}/tests/data}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 fails=0

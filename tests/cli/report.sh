@@ -2,7 +2,7 @@
 # report.sh — `ffai report`: re-renders FFAI's markdown byte-for-byte from its sidecar; clear errors.
 set -u
 BIN=${FFAI_BIN:-ffai}
-SHARED=${FFAI_SHARED:-../shared}
+SHARED=${FFAI_SHARED:-${FFAI_SOURCE_DIR:-.}/tests/data}
 REF=$SHARED/reference/ffai-report
 fail=0; pass=0
 check() { if eval "$2"; then pass=$((pass + 1)); else echo "FAIL: $1"; fail=$((fail + 1)); fi; }

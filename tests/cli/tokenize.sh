@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # tokenize.sh — `ffai tokenize` / `ffai detokenize` end to end. Expected ids are copied from
-# ../shared/golden/tokenizers/<name>.json (HF tokenizers 0.23, add_special_tokens=False), the
+# tests/data/golden/tokenizers/<name>.json (HF tokenizers 0.23, add_special_tokens=False), the
 # BOS case from llama3_2's TemplateProcessing post-processor. Exact match required.
 set -u
 BIN=${FFAI_BIN:-ffai}
-SH=${FFAI_SHARED:-../shared}
+SH=${FFAI_SHARED:-${FFAI_SOURCE_DIR:-.}/tests/data}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 pass=0
