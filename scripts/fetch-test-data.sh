@@ -59,7 +59,7 @@ install_file() {
 # (a file is only copied when it has the pinned checksum).
 SOURCES=()
 [ -n "${FFAI_SHARED:-}" ] && SOURCES+=("$FFAI_SHARED/tokenizers")
-SOURCES+=("$ROOT/../shared/tokenizers")
+SOURCES+=("$(cd "$ROOT/.." && pwd)/shared/tokenizers")
 
 fetched=0 copied=0 present=0
 while read -r name tgz_sum json_sum cfg_sum; do
