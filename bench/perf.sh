@@ -10,11 +10,11 @@
 #
 # Usage: bench/perf.sh [--quick]      (--quick: 32 generated tokens, --repeat 1)
 # Env:   FFAI_BIN (default ./build/ffai), FFAI_PERF_DIR (synthesized models; default $TMPDIR/ffai-perf-models),
-#        FFAI_PERF_TOKENIZER (default ../shared/tokenizers/llama3_2), FFAI_THREADS (default: all cores)
+#        FFAI_PERF_TOKENIZER (default tests/data/tokenizers/llama3_2, from scripts/fetch-test-data.sh), FFAI_THREADS (default: all cores)
 set -euo pipefail
 BIN=${FFAI_BIN:-./build/ffai}
 DIR=${FFAI_PERF_DIR:-${TMPDIR:-/tmp}/ffai-perf-models}
-TOK=${FFAI_PERF_TOKENIZER:-../shared/tokenizers/llama3_2}
+TOK=${FFAI_PERF_TOKENIZER:-tests/data/tokenizers/llama3_2}
 THREADS=${FFAI_THREADS:-0}
 GEN=128 REPEAT=3
 [ "${1:-}" = "--quick" ] && GEN=32 REPEAT=1

@@ -1,6 +1,7 @@
 /* tokenizer_bench.c — tokenizer speed: load time of each tokenizer.json and single-threaded
  * encode / decode throughput on WikiText-2 wiki.test.raw (1.29 MB).
- * Usage: tokenizer_bench [SHARED_DIR] [REPO_DIR]   (defaults: ../shared and .)
+ * Usage: tokenizer_bench [SHARED_DIR] [REPO_DIR]   (defaults: tests/data and .; run
+ *        scripts/fetch-test-data.sh first for the five big tokenizers)
  * Each figure is the best of several runs (load: 7, encode/decode: 5). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,7 @@ static char *read_all(const char *path, size_t *len) {
 }
 
 int main(int argc, char **argv) {
-    const char *shared = argc > 1 ? argv[1] : "../shared";
+    const char *shared = argc > 1 ? argv[1] : "tests/data";
     const char *repo = argc > 2 ? argv[2] : ".";
     char path[4096];
     snprintf(path, sizeof path, "%s/data/wikitext-2-raw/wiki.test.raw", shared);
