@@ -91,7 +91,7 @@ while read -r name tgz_sum json_sum cfg_sum; do
     tgz=$WORK/$name.tgz
     if ! msg=$(curl -fsSL --retry 2 --connect-timeout 20 -o "$tgz" "$url" 2>&1); then
         msg=${msg##*$'\n'} # curl repeats its error once per try: keep the last
-        die "$name: download of $url failed: ${msg:-curl error} (and no copy with the pinned checksums in $FFAI_SHARED or ../shared)"
+        die "$name: download of $url failed: ${msg:-curl error} (and no copy with the pinned checksums in ${SOURCES[*]})"
     fi
     got=$(sha_of "$tgz")
     [ "$got" = "$tgz_sum" ] || die "$name: $url has sha256 $got, expected $tgz_sum"
