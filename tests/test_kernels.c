@@ -81,9 +81,10 @@ int main(void) {
         {WT_F32, 0, 0, 0}, {WT_BF16, 0, 0, 0}, {WT_F16, 0, 0, 0},
         {WT_AFFINE, 2, 32, WT_BF16}, {WT_AFFINE, 3, 64, WT_BF16}, {WT_AFFINE, 4, 64, WT_BF16}, {WT_AFFINE, 4, 32, WT_F16},
         {WT_AFFINE, 4, 128, WT_F32}, {WT_AFFINE, 5, 32, WT_BF16}, {WT_AFFINE, 6, 64, WT_BF16}, {WT_AFFINE, 8, 64, WT_BF16},
-        {WT_AFFINE, 8, 128, WT_F16},
+        {WT_AFFINE, 8, 128, WT_F16}, {WT_AFFINE, 8, 32, WT_BF16},
     };
-    int shapes[][2] = {{37, 128}, {100, 384}, {64, 512}};
+    /* widths that are not whole 64-byte blocks (96, 192, 320) exercise the masked tails */
+    int shapes[][2] = {{37, 128}, {100, 384}, {64, 512}, {5, 96}, {29, 192}, {70, 320}};
     int Ts[] = {1, 2, 3, 6, 7, 13};
     for (int s = 0; s < ns; s++) {
         kernel_ctx kc = ref;
@@ -91,7 +92,7 @@ int main(void) {
         kc.tp = tp_create(2);
         double worst = 0;
         for (size_t f = 0; f < sizeof fm / sizeof fm[0]; f++)
-            for (size_t sh = 0; sh < 3; sh++) {
+            for (size_t sh = 0; sh < sizeof shapes / sizeof shapes[0]; sh++) {
                 int rows = shapes[sh][0], cols = shapes[sh][1];
                 if (fm[f].k == WT_AFFINE && cols % fm[f].group) continue;
                 owned o = make(fm[f].k, rows, cols, fm[f].bits, fm[f].group, fm[f].sb);

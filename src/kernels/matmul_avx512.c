@@ -175,76 +175,174 @@ TGT static void sb_row(wt_kind k, const void *p, size_t off, int n, float *out) 
     for (; i < n; i++) out[i] = wt_load(k, p, off + (size_t)i);
 }
 
-/* Codes become exact floats 1 + q / 2^bits by placing them in the mantissa of
- * 1.0 (no int->float conversion):
+/* MLX packs S = 32 / bits codes per little-endian uint32: code k of a row sits in
+ * word k / S at bit (k % S) * bits. One 64-byte load is 16 words = 16 S codes, and
+ * "plane" j of it (the j-th code of every word) is isolated by one shift plus one
+ * ternary-logic op that also lands it in the mantissa of 1.0, giving the exact
+ * float 1 + q / 2^bits with no int->float conversion. x is transposed once per
+ * call to match the planes (xp[j * 16 + m] = x[S * m + j] per block), and
  *   sum q x = 2^bits * (sum (1 + q/2^bits) x - sum x), so
  *   y = sum_g 2^bits s_g qx_g + sum_g (b_g - 2^bits s_g) xsum_g.
- * Four rows go together so each x load serves four weight streams. */
-#define AR 4
-__attribute__((always_inline)) TGT static inline void q_block(const uint8_t *q, int k, int bits, __m512i m4, __m512i one, __m512 *lo, __m512 *hi) {
-    if (bits == 4) {
-        /* (v << 19) & (0xf << 19) | one in one ternary-logic op (0xEA: A & B | C) */
-        __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(q + k / 2)));
-        *lo = _mm512_castsi512_ps(_mm512_ternarylogic_epi32(_mm512_slli_epi32(v, 19), m4, one, 0xEA));
-        *hi = _mm512_castsi512_ps(_mm512_ternarylogic_epi32(_mm512_slli_epi32(v, 15), m4, one, 0xEA));
-    } else {
-        *lo = _mm512_castsi512_ps(_mm512_or_si512(_mm512_slli_epi32(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(q + k))), 15), one));
-        *hi = _mm512_castsi512_ps(_mm512_or_si512(_mm512_slli_epi32(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(q + k + 16))), 15), one));
+ * Rows go one at a time: a single linear stream with a software prefetch ahead
+ * keeps more memory in flight than interleaved rows. */
+#define MV_AHEAD 4096 /* bytes of weights prefetched ahead */
+#define SB_AHEAD 4    /* rows of scales/biases prefetched ahead */
+
+
+
+__attribute__((always_inline)) TGT static inline __m512i perm2(__m512i a, const int *idx, __m512i b) {
+    return _mm512_permutex2var_epi32(a, _mm512_loadu_si512((const void *)idx), b);
+}
+
+/* Transposes each block of 16 S floats from [16 words][S codes] to [S planes][16 words]
+ * with two-input permutes (log2 S stages); a partial last block is zero-padded. */
+TGT static void x_planes(const float *x, float *xp, int n, int S) {
+    static const int s4a[16] = {0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29};
+    static const int s4b[16] = {2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31};
+    static const int s8a[16] = {0, 8, 16, 24, 1, 9, 17, 25, 2, 10, 18, 26, 3, 11, 19, 27};
+    static const int s8b[16] = {4, 12, 20, 28, 5, 13, 21, 29, 6, 14, 22, 30, 7, 15, 23, 31};
+    static const int mida[16] = {0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23};
+    static const int midb[16] = {8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31};
+    static const int lasta[16] = {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23};
+    static const int lastb[16] = {8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31};
+    const int B = 16 * S;
+    float pad[128];
+    for (int c = 0; c < n; c += B) {
+        const float *src = x + c;
+        if (n - c < B) {
+            memset(pad, 0, sizeof pad);
+            memcpy(pad, src, (size_t)(n - c) * sizeof(float));
+            src = pad;
+        }
+        __m512i A[8], F[8], Gv[8];
+        for (int i = 0; i < S; i++) A[i] = _mm512_loadu_si512((const void *)(src + 16 * i));
+        __m512i *out = (__m512i *)(void *)(xp + c);
+        if (S == 4) {
+            F[0] = perm2(A[0], s4a, A[1]), F[1] = perm2(A[0], s4b, A[1]);
+            F[2] = perm2(A[2], s4a, A[3]), F[3] = perm2(A[2], s4b, A[3]);
+            _mm512_storeu_si512(out + 0, perm2(F[0], lasta, F[2]));
+            _mm512_storeu_si512(out + 1, perm2(F[0], lastb, F[2]));
+            _mm512_storeu_si512(out + 2, perm2(F[1], lasta, F[3]));
+            _mm512_storeu_si512(out + 3, perm2(F[1], lastb, F[3]));
+        } else {
+            for (int q = 0; q < 4; q++) F[q] = perm2(A[2 * q], s8a, A[2 * q + 1]), F[4 + q] = perm2(A[2 * q], s8b, A[2 * q + 1]);
+            /* F: [j0-3 m0-3, m4-7, m8-11, m12-15, then j4-7 likewise] */
+            for (int h = 0; h < 2; h++) {
+                Gv[4 * h + 0] = perm2(F[4 * h + 0], mida, F[4 * h + 1]); /* j 4h+0..1, m 0-7 */
+                Gv[4 * h + 1] = perm2(F[4 * h + 0], midb, F[4 * h + 1]); /* j 4h+2..3, m 0-7 */
+                Gv[4 * h + 2] = perm2(F[4 * h + 2], mida, F[4 * h + 3]); /* j 4h+0..1, m 8-15 */
+                Gv[4 * h + 3] = perm2(F[4 * h + 2], midb, F[4 * h + 3]); /* j 4h+2..3, m 8-15 */
+            }
+            for (int h = 0; h < 2; h++)
+                for (int t = 0; t < 2; t++) {
+                    _mm512_storeu_si512(out + 4 * h + 2 * t, perm2(Gv[4 * h + t], lasta, Gv[4 * h + 2 + t]));
+                    _mm512_storeu_si512(out + 4 * h + 2 * t + 1, perm2(Gv[4 * h + t], lastb, Gv[4 * h + 2 + t]));
+                }
+        }
     }
 }
 
-TGT static void mv_affine(const wmat *W, const float *x, float *y, int r0, int r1, float *scratch) {
-    const int n = W->cols, G = W->group, ng = n / G, bits = W->bits;
-    const size_t gbytes = (size_t)G * bits / 8;
-    float *xp = scratch, *xsum = scratch + n, *sc = xsum + ng + 16, *bi = sc + AR * (ng + 16);
-    if (bits == 4) permute_x4(x, xp, n);
-    else memcpy(xp, x, (size_t)n * sizeof(float));
+/* Plane extraction: shift code j of every word to bit 23 - bits, mask it, OR in 1.0 (0xEA: A & B | C). */
+#define PLANE(v, sh, m, one) \
+    _mm512_castsi512_ps(_mm512_ternarylogic_epi32((sh) >= 0 ? _mm512_slli_epi32(v, (sh) & 31) : _mm512_srli_epi32(v, (-(sh)) & 31), m, one, 0xEA))
+
+/* sum over one 64-byte block of (1 + q/2^bits) * x, per lane. */
+__attribute__((always_inline)) TGT static inline __m512 q_dot(__m512i v, const __m512 *xv, int bits, __m512i m, __m512i one) {
+    __m512 p, q;
+    if (bits == 4) {
+        p = _mm512_mul_ps(PLANE(v, 19, m, one), xv[0]);
+        q = _mm512_mul_ps(PLANE(v, 15, m, one), xv[1]);
+        p = _mm512_fmadd_ps(PLANE(v, 11, m, one), xv[2], p);
+        q = _mm512_fmadd_ps(PLANE(v, 7, m, one), xv[3], q);
+        p = _mm512_fmadd_ps(PLANE(v, 3, m, one), xv[4], p);
+        q = _mm512_fmadd_ps(PLANE(v, -1, m, one), xv[5], q);
+        p = _mm512_fmadd_ps(PLANE(v, -5, m, one), xv[6], p);
+        q = _mm512_fmadd_ps(PLANE(v, -9, m, one), xv[7], q);
+    } else {
+        p = _mm512_mul_ps(PLANE(v, 15, m, one), xv[0]);
+        q = _mm512_mul_ps(PLANE(v, 7, m, one), xv[1]);
+        p = _mm512_fmadd_ps(PLANE(v, -1, m, one), xv[2], p);
+        q = _mm512_fmadd_ps(PLANE(v, -9, m, one), xv[3], q);
+    }
+    return _mm512_add_ps(p, q);
+}
+
+/* The scales of one block's lanes: word m of the block starting at code c is in
+ * group (c + S m) / G; `wide` (G >= block) means one group covers the block. */
+__attribute__((always_inline)) TGT static inline __m512 lane_scales(const float *sc, int c, int gsh, const int wide, __m512i sidx) {
+    if (wide) return _mm512_set1_ps(sc[c >> gsh]);
+    return _mm512_permutexvar_ps(sidx, _mm512_loadu_ps(sc + (c >> gsh)));
+}
+
+__attribute__((always_inline)) TGT static inline void mv_affine_k(const wmat *W, const float *x, float *y, int r0, int r1, float *scratch, const int bits,
+                                                                  const int wide) {
+    const int n = W->cols, G = W->group, ng = n / G, S = 32 / bits, B = 16 * S, gsh = __builtin_ctz((unsigned)G);
+    const int nb = n / B * B; /* codes in whole blocks */
+    const size_t rb = W->row_bytes, bb = (size_t)B * bits / 8, sbb = (size_t)ng * (W->sb_kind == WT_F32 ? 4 : 2);
+    float *xp = scratch, *xsum = xp + (n + B - 1) / B * B, *sc = xsum + ng + 16, *bi = sc + ng + 16;
+    x_planes(x, xp, n, S);
     for (int g = 0; g < ng; g++) {
         __m512 s = _mm512_setzero_ps();
         for (int k = 0; k < G; k += 16) s = _mm512_add_ps(s, _mm512_loadu_ps(x + g * G + k));
         xsum[g] = hsum(s);
     }
-    const __m512i m4 = _mm512_set1_epi32(0xf << 19), one = _mm512_set1_epi32(0x3f800000);
+    int lane_group[16];
+    for (int m = 0; m < 16; m++) lane_group[m] = wide ? 0 : S * m / G;
+    const __m512i sidx = _mm512_loadu_si512((const void *)lane_group);
+    const __m512i mask = _mm512_set1_epi32((int)(((1u << bits) - 1u) << (23 - bits))), one = _mm512_set1_epi32(0x3f800000);
     const float span = (float)(1 << bits);
     const __m512 vspan = _mm512_set1_ps(span);
-    for (int r = r0; r < r1; r += AR) {
-        int nr = r1 - r < AR ? r1 - r : AR;
-        const uint8_t *rows[AR];
-        for (int i = 0; i < AR; i++) {
-            int ri = r + (i < nr ? i : 0);
-            rows[i] = W->w + (size_t)ri * W->row_bytes;
-            sb_row(W->sb_kind, W->scales, (size_t)ri * ng, ng, sc + (size_t)i * (ng + 16));
-            sb_row(W->sb_kind, W->biases, (size_t)ri * ng, ng, bi + (size_t)i * (ng + 16));
+    const __mmask16 tail = (__mmask16)((1u << ((n - nb) / S)) - 1u);
+    for (int r = r0; r < r1; r++) {
+        const uint8_t *row = W->w + (size_t)r * rb;
+        sb_row(W->sb_kind, W->scales, (size_t)r * ng, ng, sc);
+        sb_row(W->sb_kind, W->biases, (size_t)r * ng, ng, bi);
+        /* scales and biases a few rows ahead: separate arrays the prefetchers may not follow */
+        for (size_t o = 0; o < sbb; o += 64) {
+            _mm_prefetch((const char *)W->scales + (size_t)(r + SB_AHEAD) * sbb + o, _MM_HINT_T0);
+            _mm_prefetch((const char *)W->biases + (size_t)(r + SB_AHEAD) * sbb + o, _MM_HINT_T0);
         }
-        __m512 acc[AR];
-        for (int i = 0; i < AR; i++) acc[i] = _mm512_setzero_ps();
-        for (int g = 0; g < ng; g++) {
-            __m512 qa[AR], qb[AR];
-            for (int i = 0; i < AR; i++) qa[i] = qb[i] = _mm512_setzero_ps();
-            const float *xg = xp + g * G;
-            for (int i = 0; i < AR; i++)
-                for (size_t off = 0; off < gbytes; off += 64) _mm_prefetch((const char *)rows[i] + g * gbytes + off + PF_DIST, _MM_HINT_T0);
-            for (int k = 0; k < G; k += 32) {
-                __m512 x0 = _mm512_loadu_ps(xg + k), x1 = _mm512_loadu_ps(xg + k + 16);
-                for (int i = 0; i < AR; i++) {
-                    __m512 lo, hi;
-                    q_block(rows[i] + g * gbytes, k, bits, m4, one, &lo, &hi);
-                    qa[i] = _mm512_fmadd_ps(lo, x0, qa[i]);
-                    qb[i] = _mm512_fmadd_ps(hi, x1, qb[i]);
-                }
-            }
-            for (int i = 0; i < AR; i++) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(sc[(size_t)i * (ng + 16) + g] * span), _mm512_add_ps(qa[i], qb[i]), acc[i]);
+        __m512 bacc = _mm512_setzero_ps();
+        int g = 0;
+        for (; g + 16 <= ng; g += 16) {
+            __m512 sv = _mm512_loadu_ps(sc + g);
+            bacc = _mm512_fmadd_ps(_mm512_fnmadd_ps(vspan, sv, _mm512_loadu_ps(bi + g)), _mm512_loadu_ps(xsum + g), bacc);
+            _mm512_storeu_ps(sc + g, _mm512_mul_ps(vspan, sv));
         }
-        for (int i = 0; i < nr; i++) {
-            const float *si = sc + (size_t)i * (ng + 16), *bb = bi + (size_t)i * (ng + 16);
-            __m512 bacc = _mm512_setzero_ps();
-            int g = 0;
-            for (; g + 16 <= ng; g += 16)
-                bacc = _mm512_fmadd_ps(_mm512_fnmadd_ps(vspan, _mm512_loadu_ps(si + g), _mm512_loadu_ps(bb + g)), _mm512_loadu_ps(xsum + g), bacc);
-            float bsum = hsum(bacc);
-            for (; g < ng; g++) bsum += (bb[g] - span * si[g]) * xsum[g];
-            y[r + i] = hsum(acc[i]) + bsum;
+        float bsum = hsum(bacc);
+        for (; g < ng; g++) bsum += (bi[g] - span * sc[g]) * xsum[g], sc[g] *= span;
+        __m512 acc = _mm512_setzero_ps(), acc2 = _mm512_setzero_ps();
+        int c = 0;
+        for (; c < nb; c += B) {
+            size_t off = (size_t)(c / B) * bb;
+            /* weights stream row after row: prefetch a fixed distance ahead in memory */
+            _mm_prefetch((const char *)row + off + MV_AHEAD, _MM_HINT_T0);
+            __m512i v = _mm512_loadu_si512((const void *)(row + off));
+            __asm__("" : "+v"(v)); /* one load feeding every plane, not one memory operand per plane */
+            __m512 xv[8];
+            for (int j = 0; j < S; j++) xv[j] = _mm512_loadu_ps(xp + c + 16 * j);
+            __m512 t = _mm512_mul_ps(lane_scales(sc, c, gsh, wide, sidx), q_dot(v, xv, bits, mask, one));
+            if ((c / B) & 1) acc2 = _mm512_add_ps(acc2, t);
+            else acc = _mm512_add_ps(acc, t);
         }
+        if (nb < n) {
+            __m512i v = _mm512_maskz_loadu_epi32(tail, (const void *)(row + (size_t)(nb / B) * bb));
+            __m512 xv[8];
+            for (int j = 0; j < S; j++) xv[j] = _mm512_loadu_ps(xp + nb + 16 * j);
+            acc = _mm512_fmadd_ps(lane_scales(sc, nb, gsh, wide, sidx), q_dot(v, xv, bits, mask, one), acc);
+        }
+        y[r] = hsum(_mm512_add_ps(acc, acc2)) + bsum;
+    }
+}
+
+TGT static void mv_affine(const wmat *W, const float *x, float *y, int r0, int r1, float *scratch) {
+    int wide = W->group >= 16 * 32 / W->bits;
+    if (W->bits == 4) {
+        if (wide) mv_affine_k(W, x, y, r0, r1, scratch, 4, 1);
+        else mv_affine_k(W, x, y, r0, r1, scratch, 4, 0);
+    } else {
+        if (wide) mv_affine_k(W, x, y, r0, r1, scratch, 8, 1);
+        else mv_affine_k(W, x, y, r0, r1, scratch, 8, 0);
     }
 }
 
@@ -392,7 +490,8 @@ TGT static void mm_panels(const wmat *W, const float *x, int T, int ldx, float *
 }
 
 TGT static void mm_rows_avx512(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch) {
-    bool fused = W->kind != WT_AFFINE || ((W->bits == 4 || W->bits == 8) && W->group % 32 == 0);
+    int blk = W->kind == WT_AFFINE ? 16 * 32 / (W->bits ? W->bits : 1) : 0; /* codes per 64-byte block */
+    bool fused = W->kind != WT_AFFINE || ((W->bits == 4 || W->bits == 8) && (W->group == 32 || W->group == 64 || W->group == 128) && (blk % W->group == 0 || W->group % blk == 0));
     if (T <= 2 && fused) {
         for (int t = 0; t < T; t++) {
             const float *xt = x + (size_t)t * ldx;
