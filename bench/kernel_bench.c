@@ -25,7 +25,7 @@ static wmat make(wt_kind kind, int rows, int cols, int bits) {
         m.group = 64;
         m.sb_kind = WT_BF16;
         m.row_bytes = (size_t)cols * bits / 8;
-        uint8_t *w = malloc(m.row_bytes * rows);
+        uint8_t *w = aligned_alloc(64, (m.row_bytes * rows + 63) / 64 * 64);
         for (size_t i = 0; i < m.row_bytes * rows; i++) w[i] = (uint8_t)rnd();
         uint16_t *s = malloc(sizeof(uint16_t) * rows * (cols / 64)), *b = malloc(sizeof(uint16_t) * rows * (cols / 64));
         for (size_t i = 0; i < (size_t)rows * (cols / 64); i++) s[i] = f32_to_bf16(0.001f), b[i] = f32_to_bf16(-0.01f);
@@ -33,7 +33,7 @@ static wmat make(wt_kind kind, int rows, int cols, int bits) {
     } else {
         size_t es = kind == WT_F32 ? 4 : 2;
         m.row_bytes = (size_t)cols * es;
-        uint16_t *w = malloc(n * es);
+        uint16_t *w = aligned_alloc(64, (n * es + 63) / 64 * 64);
         for (size_t i = 0; i < n * es / 2; i++) w[i] = kind == WT_F32 ? (uint16_t)rnd() : f32_to_bf16(((int)(rnd() % 2000) - 1000) * 1e-5f);
         m.w = (const uint8_t *)w;
     }

@@ -47,19 +47,22 @@ ffai_status mf_open(const char *path, mapped_file *mf, ffai_error *err) {
 
 void mf_close(mapped_file *mf) {
     if (!mf) return;
-    if (mf->data) munmap((void *)mf->data, mf->size);
+    if (mf->map_base) munmap(mf->map_base, mf->map_len);
+    else if (mf->data) munmap((void *)mf->data, mf->size);
     free(mf->path);
     memset(mf, 0, sizeof *mf);
 }
 
-ffai_status mf_make_resident(mapped_file *mf, ptrdiff_t *moved, ffai_error *err) {
+ffai_status mf_make_resident(mapped_file *mf, size_t align_at, ptrdiff_t *moved, ffai_error *err) {
     *moved = 0;
     if (mf->size == 0) return FFAI_OK;
-    void *p = mmap(NULL, mf->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) return ffai_fail(err, FFAI_ERR_NOMEM, "%s: cannot allocate %zu bytes for the weights", mf->path, mf->size);
+    size_t pad = (64 - align_at % 64) % 64, len = mf->size + pad;
+    void *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) return ffai_fail(err, FFAI_ERR_NOMEM, "%s: cannot allocate %zu bytes for the weights", mf->path, mf->size);
 #ifdef MADV_HUGEPAGE
-    madvise(p, mf->size, MADV_HUGEPAGE);
+    madvise(base, len, MADV_HUGEPAGE);
 #endif
+    char *p = (char *)base + pad;
     int fd = open(mf->path, O_RDONLY | O_CLOEXEC);
     size_t got = 0;
     while (fd >= 0 && got < mf->size) {
@@ -71,13 +74,15 @@ ffai_status mf_make_resident(mapped_file *mf, ptrdiff_t *moved, ffai_error *err)
     int e = errno;
     if (fd >= 0) close(fd);
     if (got != mf->size) {
-        munmap(p, mf->size);
+        munmap(base, len);
         return ffai_fail(err, FFAI_ERR_IO, "%s: short read loading weights (%zu of %zu bytes): %s", mf->path, got, mf->size, strerror(e));
     }
-    mprotect(p, mf->size, PROT_READ);
-    munmap((void *)mf->data, mf->size);
+    mprotect(base, len, PROT_READ);
+    if (mf->map_base) munmap(mf->map_base, mf->map_len);
+    else munmap((void *)mf->data, mf->size);
     *moved = (const unsigned char *)p - mf->data;
-    mf->data = p;
+    mf->data = (const unsigned char *)p;
+    mf->map_base = base, mf->map_len = len;
     return FFAI_OK;
 }
 

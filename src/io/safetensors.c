@@ -265,7 +265,10 @@ ffai_status st_make_resident(st_set *set, ffai_error *err) {
     for (int f = 0; f < set->n_files; f++) {
         const unsigned char *lo = set->files[f].data, *hi = lo + set->files[f].size;
         ptrdiff_t moved;
-        ffai_status st = mf_make_resident(&set->files[f], &moved, err);
+        /* the data section starts after the 8-byte length and the header (validated at open) */
+        uint64_t hlen = 0;
+        for (int i = 7; i >= 0 && set->files[f].size >= 8; i--) hlen = (hlen << 8) | lo[i];
+        ffai_status st = mf_make_resident(&set->files[f], (size_t)(8 + hlen), &moved, err);
         if (st) return st;
         for (int i = 0; i < set->n; i++) {
             const unsigned char *d = set->tensors[i].data;

@@ -116,6 +116,9 @@ __attribute__((always_inline)) TGT static inline void mv_dense_k(const wmat *W, 
  * f32 and (v & 0xffff0000) the odd ones, so x is permuted to [even | odd] per
  * 32-block once and each weight costs half an op less than zero-extension. */
 TGT static void permute_x4(const float *x, float *xp, int n);
+#ifndef BF_AHEAD
+#define BF_AHEAD (4 * rb) /* the next 4-row block, same column */
+#endif
 TGT static void mv_bf16(const wmat *W, const float *x, float *y, int r0, int r1, float *xp) {
     int n = W->cols;
     size_t rb = W->row_bytes;
@@ -130,7 +133,7 @@ TGT static void mv_bf16(const wmat *W, const float *x, float *y, int r0, int r1,
         for (int c = 0; c < n32; c += 32) {
             __m512 xe = _mm512_loadu_ps(xp + c), xo = _mm512_loadu_ps(xp + c + 16);
             for (int i = 0; i < 4; i++) {
-                _mm_prefetch((const char *)w[i] + (size_t)c * 2 + PF_DIST, _MM_HINT_T0);
+                _mm_prefetch((const char *)w[i] + (size_t)c * 2 + BF_AHEAD, _MM_HINT_T0);
                 __m512i v = _mm512_loadu_si512((const void *)(w[i] + (size_t)c * 2));
                 a[i] = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(v, 16)), xe, a[i]);
                 b[i] = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_and_si512(v, hi_mask)), xo, b[i]);
@@ -167,14 +170,6 @@ TGT static void permute_x4(const float *x, float *xp, int n) {
     }
 }
 
-/* n scales/biases (bf16, f16 or f32) of one row to f32. */
-TGT static void sb_row(wt_kind k, const void *p, size_t off, int n, float *out) {
-    int i = 0;
-    if (k == WT_BF16 || k == WT_F16)
-        for (; i + 16 <= n; i += 16) _mm512_storeu_ps(out + i, load_w16(k, (const uint8_t *)((const uint16_t *)p + off), i));
-    for (; i < n; i++) out[i] = wt_load(k, p, off + (size_t)i);
-}
-
 /* MLX packs S = 32 / bits codes per little-endian uint32: code k of a row sits in
  * word k / S at bit (k % S) * bits. One 64-byte load is 16 words = 16 S codes, and
  * "plane" j of it (the j-th code of every word) is isolated by one shift plus one
@@ -185,8 +180,8 @@ TGT static void sb_row(wt_kind k, const void *p, size_t off, int n, float *out) 
  *   y = sum_g 2^bits s_g qx_g + sum_g (b_g - 2^bits s_g) xsum_g.
  * Rows go one at a time: a single linear stream with a software prefetch ahead
  * keeps more memory in flight than interleaved rows. */
-#define MV_AHEAD 4096 /* bytes of weights prefetched ahead */
-#define SB_AHEAD 4    /* rows of scales/biases prefetched ahead */
+#define MV_AHEAD 8192 /* bytes of weights prefetched ahead */
+#define SB_AHEAD 32    /* rows of scales/biases prefetched ahead */
 
 
 
@@ -267,19 +262,55 @@ __attribute__((always_inline)) TGT static inline __m512 q_dot(__m512i v, const _
     return _mm512_add_ps(p, q);
 }
 
-/* The scales of one block's lanes: word m of the block starting at code c is in
- * group (c + S m) / G; `wide` (G >= block) means one group covers the block. */
-__attribute__((always_inline)) TGT static inline __m512 lane_scales(const float *sc, int c, int gsh, const int wide, __m512i sidx) {
-    if (wide) return _mm512_set1_ps(sc[c >> gsh]);
-    return _mm512_permutexvar_ps(sidx, _mm512_loadu_ps(sc + (c >> gsh)));
+/* One scale or bias (bf16, f16 or f32) as f32. */
+__attribute__((always_inline)) TGT static inline float sb_at(wt_kind k, const void *p, size_t i) {
+    if (k == WT_F32) return ((const float *)p)[i];
+    uint16_t h = ((const uint16_t *)p)[i];
+    return k == WT_BF16 ? bf16_to_f32(h) : _cvtsh_ss(h);
+}
+
+/* The scales of one block's lanes, read in place: word m of the block starting at
+ * code c is in group (c + S m) / G, so the block spans nsc = B / G groups (1, 2 or 4). */
+__attribute__((always_inline)) TGT static inline __m512 lane_scales(wt_kind k, const void *row_sc, int c, int gsh, const int nsc, __m512i sidx, __m512i widx) {
+    size_t g = (size_t)(c >> gsh);
+    if (nsc == 1) return _mm512_set1_ps(sb_at(k, row_sc, g));
+    if (k == WT_BF16) {
+        /* bf16 -> f32 is a move to the high half: permute words, zero the low halves */
+        const uint16_t *p = (const uint16_t *)row_sc + g;
+        __m128i v = nsc == 2 ? _mm_cvtsi32_si128(*(const int *)(const void *)p) : _mm_loadl_epi64((const __m128i *)(const void *)p);
+        return _mm512_castsi512_ps(_mm512_maskz_permutexvar_epi16(0xAAAAAAAAu, widx, _mm512_castsi128_si512(v)));
+    }
+    __m512 v;
+    if (k == WT_F16) {
+        const uint16_t *p = (const uint16_t *)row_sc + g;
+        v = _mm512_castps128_ps512(_mm_cvtph_ps(nsc == 2 ? _mm_cvtsi32_si128(*(const int *)(const void *)p) : _mm_loadl_epi64((const __m128i *)(const void *)p)));
+    } else {
+        const float *p = (const float *)row_sc + g;
+        v = _mm512_castps128_ps512(nsc == 2 ? _mm_castpd_ps(_mm_load_sd((const double *)(const void *)p)) : _mm_loadu_ps(p));
+    }
+    return _mm512_permutexvar_ps(sidx, v);
+}
+
+/* sum_g v_g * xsum_g over one row's ng scales or biases, converted in registers. */
+__attribute__((always_inline)) TGT static inline float sb_dot(wt_kind k, const void *row, int ng, const float *xsum) {
+    __m512 acc = _mm512_setzero_ps();
+    int g = 0;
+    for (; g + 16 <= ng; g += 16) {
+        __m512 v = k == WT_F32 ? _mm512_loadu_ps((const float *)row + g) : load_w16(k, (const uint8_t *)row, g);
+        acc = _mm512_fmadd_ps(v, _mm512_loadu_ps(xsum + g), acc);
+    }
+    float s = hsum(acc);
+    for (; g < ng; g++) s += sb_at(k, row, (size_t)g) * xsum[g];
+    return s;
 }
 
 __attribute__((always_inline)) TGT static inline void mv_affine_k(const wmat *W, const float *x, float *y, int r0, int r1, float *scratch, const int bits,
-                                                                  const int wide) {
+                                                                  const int nsc) {
     const int n = W->cols, G = W->group, ng = n / G, S = 32 / bits, B = 16 * S, gsh = __builtin_ctz((unsigned)G);
     const int nb = n / B * B; /* codes in whole blocks */
     const size_t rb = W->row_bytes, bb = (size_t)B * bits / 8, sbb = (size_t)ng * (W->sb_kind == WT_F32 ? 4 : 2);
-    float *xp = scratch, *xsum = xp + (n + B - 1) / B * B, *sc = xsum + ng + 16, *bi = sc + ng + 16;
+    const wt_kind sk = W->sb_kind;
+    float *xp = scratch, *xsum = xp + (n + B - 1) / B * B;
     x_planes(x, xp, n, S);
     for (int g = 0; g < ng; g++) {
         __m512 s = _mm512_setzero_ps();
@@ -287,33 +318,22 @@ __attribute__((always_inline)) TGT static inline void mv_affine_k(const wmat *W,
         xsum[g] = hsum(s);
     }
     int lane_group[16];
-    for (int m = 0; m < 16; m++) lane_group[m] = wide ? 0 : S * m / G;
-    const __m512i sidx = _mm512_loadu_si512((const void *)lane_group);
+    short word_group[32];
+    for (int m = 0; m < 16; m++) lane_group[m] = S * m / G, word_group[2 * m] = 0, word_group[2 * m + 1] = (short)(S * m / G);
+    const __m512i sidx = _mm512_loadu_si512((const void *)lane_group), widx = _mm512_loadu_si512((const void *)word_group);
     const __m512i mask = _mm512_set1_epi32((int)(((1u << bits) - 1u) << (23 - bits))), one = _mm512_set1_epi32(0x3f800000);
     const float span = (float)(1 << bits);
-    const __m512 vspan = _mm512_set1_ps(span);
     const __mmask16 tail = (__mmask16)((1u << ((n - nb) / S)) - 1u);
     for (int r = r0; r < r1; r++) {
         const uint8_t *row = W->w + (size_t)r * rb;
-        sb_row(W->sb_kind, W->scales, (size_t)r * ng, ng, sc);
-        sb_row(W->sb_kind, W->biases, (size_t)r * ng, ng, bi);
+        const uint8_t *rs = (const uint8_t *)W->scales + (size_t)r * sbb, *rbias = (const uint8_t *)W->biases + (size_t)r * sbb;
         /* scales and biases a few rows ahead: separate arrays the prefetchers may not follow */
         for (size_t o = 0; o < sbb; o += 64) {
-            _mm_prefetch((const char *)W->scales + (size_t)(r + SB_AHEAD) * sbb + o, _MM_HINT_T0);
-            _mm_prefetch((const char *)W->biases + (size_t)(r + SB_AHEAD) * sbb + o, _MM_HINT_T0);
+            _mm_prefetch((const char *)rs + SB_AHEAD * sbb + o, _MM_HINT_T0);
+            _mm_prefetch((const char *)rbias + SB_AHEAD * sbb + o, _MM_HINT_T0);
         }
-        __m512 bacc = _mm512_setzero_ps();
-        int g = 0;
-        for (; g + 16 <= ng; g += 16) {
-            __m512 sv = _mm512_loadu_ps(sc + g);
-            bacc = _mm512_fmadd_ps(_mm512_fnmadd_ps(vspan, sv, _mm512_loadu_ps(bi + g)), _mm512_loadu_ps(xsum + g), bacc);
-            _mm512_storeu_ps(sc + g, _mm512_mul_ps(vspan, sv));
-        }
-        float bsum = hsum(bacc);
-        for (; g < ng; g++) bsum += (bi[g] - span * sc[g]) * xsum[g], sc[g] *= span;
-        __m512 acc = _mm512_setzero_ps(), acc2 = _mm512_setzero_ps();
-        int c = 0;
-        for (; c < nb; c += B) {
+        __m512 acc = _mm512_setzero_ps();
+        for (int c = 0; c < nb; c += B) {
             size_t off = (size_t)(c / B) * bb;
             /* weights stream row after row: prefetch a fixed distance ahead in memory */
             _mm_prefetch((const char *)row + off + MV_AHEAD, _MM_HINT_T0);
@@ -321,28 +341,31 @@ __attribute__((always_inline)) TGT static inline void mv_affine_k(const wmat *W,
             __asm__("" : "+v"(v)); /* one load feeding every plane, not one memory operand per plane */
             __m512 xv[8];
             for (int j = 0; j < S; j++) xv[j] = _mm512_loadu_ps(xp + c + 16 * j);
-            __m512 t = _mm512_mul_ps(lane_scales(sc, c, gsh, wide, sidx), q_dot(v, xv, bits, mask, one));
-            if ((c / B) & 1) acc2 = _mm512_add_ps(acc2, t);
-            else acc = _mm512_add_ps(acc, t);
+            acc = _mm512_fmadd_ps(lane_scales(sk, rs, c, gsh, nsc, sidx, widx), q_dot(v, xv, bits, mask, one), acc);
         }
         if (nb < n) {
             __m512i v = _mm512_maskz_loadu_epi32(tail, (const void *)(row + (size_t)(nb / B) * bb));
             __m512 xv[8];
             for (int j = 0; j < S; j++) xv[j] = _mm512_loadu_ps(xp + nb + 16 * j);
-            acc = _mm512_fmadd_ps(lane_scales(sc, nb, gsh, wide, sidx), q_dot(v, xv, bits, mask, one), acc);
+            /* a partial block may span fewer groups than a whole one: gather its lanes' scales one by one */
+            float lsv[16];
+            for (int m = 0; m < 16; m++) lsv[m] = nb + S * m < n ? sb_at(sk, rs, (size_t)((nb + S * m) >> gsh)) : 0.0f;
+            acc = _mm512_fmadd_ps(_mm512_loadu_ps(lsv), q_dot(v, xv, bits, mask, one), acc);
         }
-        y[r] = hsum(_mm512_add_ps(acc, acc2)) + bsum;
+        y[r] = span * (hsum(acc) - sb_dot(sk, rs, ng, xsum)) + sb_dot(sk, rbias, ng, xsum);
     }
 }
 
 TGT static void mv_affine(const wmat *W, const float *x, float *y, int r0, int r1, float *scratch) {
-    int wide = W->group >= 16 * 32 / W->bits;
+    /* groups per 64-byte block: 1 (group >= block), 2 or 4 */
+    int nsc = W->group >= 16 * 32 / W->bits ? 1 : 16 * 32 / W->bits / W->group;
     if (W->bits == 4) {
-        if (wide) mv_affine_k(W, x, y, r0, r1, scratch, 4, 1);
-        else mv_affine_k(W, x, y, r0, r1, scratch, 4, 0);
+        if (nsc == 1) mv_affine_k(W, x, y, r0, r1, scratch, 4, 1);
+        else if (nsc == 2) mv_affine_k(W, x, y, r0, r1, scratch, 4, 2);
+        else mv_affine_k(W, x, y, r0, r1, scratch, 4, 4);
     } else {
-        if (wide) mv_affine_k(W, x, y, r0, r1, scratch, 8, 1);
-        else mv_affine_k(W, x, y, r0, r1, scratch, 8, 0);
+        if (nsc == 1) mv_affine_k(W, x, y, r0, r1, scratch, 8, 1);
+        else mv_affine_k(W, x, y, r0, r1, scratch, 8, 2);
     }
 }
 
