@@ -88,7 +88,9 @@ int cmd_bench(int argc, char **argv) {
         {"--wikitext2-corpus", ARG_STR, &corpus, "PATH", "wiki.test.raw; required for wikitext2", NULL},
         {"--wikitext2-max-tokens", ARG_INT, &wt_max, "N", "truncate the tokenized corpus (default 2048)", NULL},
         {"--threads", ARG_INT, &threads, "N", "worker threads (default: all cores)", NULL},
-        {"--precision", ARG_STR, &precision, "f32|bf16", "arithmetic: f32 = exact (default); bf16 = opt-in, bf16 activations with bf16 weights", NULL},
+        {"--precision", ARG_STR, &precision, "f32|bf16|int8",
+         "arithmetic: f32 = exact (default); bf16 = opt-in, bf16 activations with bf16 weights; int8 = opt-in, int8 activations with 4/8-bit weights",
+         NULL},
         {"--repeat", ARG_INT, &repeat, "N", "repeat the measured run N times; mean + std (default 1)", NULL},
         {"--seed", ARG_INT, &seed, "N", "sampling seed (default 0)", NULL},
         {"--temperature", ARG_DOUBLE, &temperature, "T", "sampling temperature; 0 = greedy (default 0)", NULL},
@@ -170,7 +172,8 @@ int cmd_bench(int argc, char **argv) {
     ffai_precision prec;
     if (strcmp(precision, "f32") == 0) prec = FFAI_PRECISION_F32;
     else if (strcmp(precision, "bf16") == 0) prec = FFAI_PRECISION_BF16;
-    else return bench_fail(method, "--precision must be f32 or bf16 — pick one"), 2;
+    else if (strcmp(precision, "int8") == 0) prec = FFAI_PRECISION_INT8;
+    else return bench_fail(method, "--precision must be f32, bf16 or int8 — pick one"), 2;
     char why[4200];
     if (check_report_dir(report_dir, why, sizeof why)) return bench_fail(method, why);
     ffai_bench *b = NULL;

@@ -8,61 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel_fixtures.h"
 #include "kernels/kernels.h"
 #include "testutil.h"
-
-static uint64_t rng = 0x1234567887654321ull;
-static uint32_t rnd(void) {
-    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-    return (uint32_t)rng;
-}
-static float frand(void) { return ((int)(rnd() % 20001) - 10000) / 10000.0f; }
-
-typedef struct {
-    wmat m;
-    void *w, *s, *b;
-} owned;
-
-static owned make(wt_kind kind, int rows, int cols, int bits, int group, wt_kind sb) {
-    owned o;
-    memset(&o, 0, sizeof o);
-    o.m.kind = kind, o.m.rows = rows, o.m.cols = cols;
-    if (kind == WT_AFFINE) {
-        o.m.bits = bits, o.m.group = group, o.m.sb_kind = sb;
-        o.m.row_bytes = (size_t)cols * bits / 8;
-        uint8_t *w = malloc(o.m.row_bytes * rows);
-        for (size_t i = 0; i < o.m.row_bytes * rows; i++) w[i] = (uint8_t)rnd();
-        size_t ng = (size_t)rows * (cols / group), es = sb == WT_F32 ? 4 : 2;
-        uint8_t *s = malloc(ng * es), *b = malloc(ng * es);
-        for (size_t i = 0; i < ng; i++) {
-            float sv = 0.01f + 0.01f * (rnd() % 100) / 100.0f, bv = -0.05f * frand();
-            if (sb == WT_F32) ((float *)s)[i] = sv, ((float *)b)[i] = bv;
-            else if (sb == WT_BF16) ((uint16_t *)s)[i] = f32_to_bf16(sv), ((uint16_t *)b)[i] = f32_to_bf16(bv);
-            else ((uint16_t *)s)[i] = f32_to_f16(sv), ((uint16_t *)b)[i] = f32_to_f16(bv);
-        }
-        o.w = w, o.s = s, o.b = b;
-        o.m.w = w, o.m.scales = s, o.m.biases = b;
-    } else {
-        size_t es = kind == WT_F32 ? 4 : 2;
-        o.m.row_bytes = (size_t)cols * es;
-        uint8_t *w = malloc(o.m.row_bytes * rows);
-        for (size_t i = 0; i < (size_t)rows * cols; i++) {
-            float v = frand() * 0.1f;
-            if (kind == WT_F32) ((float *)w)[i] = v;
-            else if (kind == WT_BF16) ((uint16_t *)w)[i] = f32_to_bf16(v);
-            else ((uint16_t *)w)[i] = f32_to_f16(v);
-        }
-        o.w = w;
-        o.m.w = w;
-    }
-    return o;
-}
-
-static void drop(owned *o) {
-    free(o->w);
-    free(o->s);
-    free(o->b);
-}
 
 int main(void) {
     const kernel_set *sets[4];

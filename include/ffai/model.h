@@ -14,6 +14,7 @@ typedef struct ffai_context ffai_context; /* one sequence: KV cache, scratch, po
 typedef enum {
     FFAI_PRECISION_F32 = 0,  /* exact: f32 activations and accumulation (default) */
     FFAI_PRECISION_BF16 = 1, /* opt-in: bf16 weights meet bf16-rounded activations (AVX-512 BF16) */
+    FFAI_PRECISION_INT8 = 2, /* opt-in: affine 4/8-bit weights meet per-group int8 activations (AVX-512 VNNI) */
 } ffai_precision;
 
 typedef struct {
@@ -45,7 +46,7 @@ typedef struct {
     int bos_id;               /* -1 if none */
     int n_threads;
     const char *kernels;      /* kernel set in use: "avx512", "avx2", "generic" */
-    const char *precision;    /* "f32" or "bf16" */
+    const char *precision;    /* "f32", "bf16" or "int8" */
 } ffai_model_info;
 
 void ffai_model_get_info(const ffai_model *m, ffai_model_info *info);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
+#include "kernels/matmul_q8.h"
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -73,6 +74,9 @@ static int use_bf16(const kernel_ctx *kc, const wmat *W) {
     return kc->precision == KERNEL_PRECISION_BF16 && kc->xbf && W->kind == WT_BF16 && kc->ks->mm_rows_bf16;
 }
 
+/* The int8 path applies to affine 4/8-bit weights when it is switched on. */
+static int use_q8(const kernel_ctx *kc, const wmat *W) { return kc->precision == KERNEL_PRECISION_INT8 && kc->xq8 && q8_supported(W); }
+
 static void to_bf16(kernel_ctx *kc, const float *x, int T, int ldx, int cols) {
     for (int t = 0; t < T; t++)
         for (int c = 0; c < cols; c++) kc->xbf[(size_t)t * ldx + c] = f32_to_bf16(x[(size_t)t * ldx + c]);
@@ -97,6 +101,8 @@ typedef struct {
     int ldy[MM_MAX], step[MM_MAX], first[MM_MAX + 1]; /* chunk ranges per matrix */
     const float *x;
     int n, T, ldx;
+    q8_act qa;       /* int8 activations (quantized once for the first int8-capable matrix) */
+    int q8[MM_MAX];  /* matrix i takes the int8 path */
 } mm_job;
 
 static void mm_chunk(void *p, int chunk, int tid) {
@@ -106,19 +112,24 @@ static void mm_chunk(void *p, int chunk, int tid) {
     kernel_ctx *kc = j->kc;
     const wmat *W = j->W[i];
     int r0 = (chunk - j->first[i]) * j->step[i], r1 = r0 + j->step[i] < W->rows ? r0 + j->step[i] : W->rows;
-    if (use_bf16(kc, W)) kc->ks->mm_rows_bf16(W, kc->xbf, j->T, j->ldx, j->y[i], j->ldy[i], r0, r1);
+    if (j->q8[i]) q8_mm_rows(W, &j->qa, j->T, j->y[i], j->ldy[i], r0, r1);
+    else if (use_bf16(kc, W)) kc->ks->mm_rows_bf16(W, kc->xbf, j->T, j->ldx, j->y[i], j->ldy[i], r0, r1);
     else kc->ks->mm_rows(W, j->x, j->T, j->ldx, j->y[i], j->ldy[i], r0, r1, kc->scratch + (size_t)tid * kc->scratch_per_thread);
 }
 
 void k_matmul_multi(kernel_ctx *kc, const wmat *const *W, int n, const float *x, int T, int ldx, float *const *y, const int *ldy) {
     mm_job j = {.kc = kc, .x = x, .n = n, .T = T, .ldx = ldx};
-    int converted = 0;
+    int converted = 0, quantized = 0;
     for (int i = 0; i < n && i < MM_MAX; i++) {
         j.W[i] = W[i];
         j.y[i] = y[i];
         j.ldy[i] = ldy[i];
         j.step[i] = chunk_rows(kc, W[i]);
         j.first[i + 1] = j.first[i] + (W[i]->rows + j.step[i] - 1) / j.step[i];
+        if (use_q8(kc, W[i])) {
+            if (!quantized) q8_quantize(&j.qa, kc->xq8, W[i], x, T, ldx), quantized = 1;
+            j.q8[i] = q8_act_fits(&j.qa, W[i]);
+        }
         if (!converted && use_bf16(kc, W[i])) {
             to_bf16(kc, x, T, ldx, W[i]->cols);
             converted = 1;

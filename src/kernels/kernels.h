@@ -83,11 +83,13 @@ typedef struct {
     const kernel_set *ks;
     float *scratch;      /* nthreads * scratch_per_thread */
     size_t scratch_per_thread;
-    int precision;       /* KERNEL_PRECISION_F32 (exact, default) or _BF16 */
+    int precision;       /* KERNEL_PRECISION_F32 (exact, default), _BF16 or _INT8 */
     uint16_t *xbf;       /* bf16 activations for the bf16 path: (max_T, max_cols) */
+    void *xq8;           /* int8 path: q8_act_bytes(max_T, max_cols) of activation buffer */
 } kernel_ctx;
 #define KERNEL_PRECISION_F32 0
 #define KERNEL_PRECISION_BF16 1
+#define KERNEL_PRECISION_INT8 2
 
 /* Threaded matmul over all rows: y (T, ldy) = x (T, ldx) @ W^T. */
 void k_matmul(kernel_ctx *kc, const wmat *W, const float *x, int T, int ldx, float *y, int ldy);

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/mem.h"
+#include "kernels/matmul_q8.h"
 #include "model/model_internal.h"
 
 static void set_labels(ffai_model *m) {
@@ -78,6 +79,19 @@ ffai_status ffai_model_load(const char *model, const ffai_model_options *opt, ff
         }
         m->kc.precision = KERNEL_PRECISION_BF16;
     }
+    if (opt && opt->precision == FFAI_PRECISION_INT8) {
+        if (!q8_available()) {
+            st = ffai_fail(err, FFAI_ERR_UNSUPPORTED, "int8 precision needs AVX-512 VNNI (kernels in use: %s)", m->kc.ks->name);
+            goto fail_acct;
+        }
+        m->xq8_bytes = q8_act_bytes(CTX_UBATCH, maxc);
+        m->kc.xq8 = mem_alloc(m->xq8_bytes);
+        if (!m->kc.xq8) {
+            st = ffai_fail(err, FFAI_ERR_NOMEM, "out of memory for int8 activations");
+            goto fail_acct;
+        }
+        m->kc.precision = KERNEL_PRECISION_INT8;
+    }
     *out = m;
     return FFAI_OK;
 fail_acct:
@@ -90,6 +104,7 @@ fail:
 void ffai_model_free(ffai_model *m) {
     if (!m) return;
     if (m->kc.xbf) mem_free(m->kc.xbf, m->xbf_bytes);
+    if (m->kc.xq8) mem_free(m->kc.xq8, m->xq8_bytes);
     if (m->kc.scratch) {
         mem_free(m->kc.scratch, m->scratch_bytes);
         mem_account(-(long long)st_total_bytes(&m->st));
@@ -126,7 +141,7 @@ void ffai_model_get_info(const ffai_model *m, ffai_model_info *info) {
     info->bos_id = c->bos_id;
     info->n_threads = tp_size(m->kc.tp);
     info->kernels = m->kc.ks->name;
-    info->precision = m->kc.precision == KERNEL_PRECISION_BF16 ? "bf16" : "f32";
+    info->precision = m->kc.precision == KERNEL_PRECISION_BF16 ? "bf16" : m->kc.precision == KERNEL_PRECISION_INT8 ? "int8" : "f32";
 }
 
 const char *ffai_model_quant_label(const ffai_model *m) { return m->quant_label; }

@@ -40,6 +40,7 @@ bad "ctx too large" "larger than the model allows" --method summarization --ctx 
 bad "missing model" "not found" --model "$tmp/no-such-model"
 bad "stub method" "not implemented yet" --method ngram-spot
 bad "bad flag" "did you mean '--max-tokens'" --max-token 3
+bad "bad precision" "--precision must be f32, bf16 or int8" --precision int4
 
 # chat methods need a chat template: a model without tokenizer_config.json has none
 mkdir -p "$tmp/notpl"
