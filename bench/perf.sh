@@ -4,7 +4,8 @@
 # Synthesizes the Llama-3.2-1B shape (random weights, real shapes) in bf16, 8-bit and 4-bit
 # (MLX affine, group 64), benchmarks each with a 512-token prompt and 128 generated tokens
 # (`ffai bench --method summarization --ctx 512`: exactly 512 prompt tokens), --repeat 3, plus the
-# embedded tiny model (`--method simple`, 128 tokens), and prints weights, prefill and decode
+# embedded tiny model (`--method simple`, 128 tokens), the 8-bit and 4-bit shapes again with the opt-in
+# `--precision int8`, and prints weights, prefill and decode
 # tok/s, the bandwidth bound (measured read bandwidth / weight bytes), decode / bound, and the
 # llama.cpp figures measured on the development machine for reference.
 #
@@ -52,4 +53,6 @@ echo "|---|--:|--:|--:|--:|--:|--:|--:|"
 run "Llama-3.2-1B shape bf16" "$DIR/llama-3.2-1b-bf16" 164 12.9 --method summarization --ctx 512
 run "Llama-3.2-1B shape 8-bit g64" "$DIR/llama-3.2-1b-8bit" 102 20.1 --method summarization --ctx 512
 run "Llama-3.2-1B shape 4-bit g64" "$DIR/llama-3.2-1b-4bit" 161 33.7 --method summarization --ctx 512
+run "Llama-3.2-1B shape 8-bit g64, --precision int8" "$DIR/llama-3.2-1b-8bit" 102 20.1 --method summarization --ctx 512 --precision int8
+run "Llama-3.2-1B shape 4-bit g64, --precision int8" "$DIR/llama-3.2-1b-4bit" 161 33.7 --method summarization --ctx 512 --precision int8
 run "ffai-tiny-qwen3 bf16" "$(dirname "$0")/../models/ffai-tiny-qwen3" "≈ 6,800" "≈ 1,000" --method simple

@@ -43,16 +43,16 @@ __attribute__((always_inline)) TGT static inline __m512 lane_scales(wt_kind k, c
     if (k == WT_BF16) {
         /* bf16 -> f32 is a move to the high half: permute words, zero the low halves */
         const uint16_t *p = (const uint16_t *)row_sc + g;
-        __m128i v = nsc == 2 ? _mm_cvtsi32_si128(*(const int *)(const void *)p) : _mm_loadl_epi64((const __m128i *)(const void *)p);
+        __m128i v = nsc == 2 ? _mm_loadu_si32((const void *)p) : _mm_loadl_epi64((const __m128i *)(const void *)p);
         return _mm512_castsi512_ps(_mm512_maskz_permutexvar_epi16(0xAAAAAAAAu, widx, _mm512_castsi128_si512(v)));
     }
     __m512 v;
     if (k == WT_F16) {
         const uint16_t *p = (const uint16_t *)row_sc + g;
-        v = _mm512_castps128_ps512(_mm_cvtph_ps(nsc == 2 ? _mm_cvtsi32_si128(*(const int *)(const void *)p) : _mm_loadl_epi64((const __m128i *)(const void *)p)));
+        v = _mm512_castps128_ps512(_mm_cvtph_ps(nsc == 2 ? _mm_loadu_si32((const void *)p) : _mm_loadl_epi64((const __m128i *)(const void *)p)));
     } else {
         const float *p = (const float *)row_sc + g;
-        v = _mm512_castps128_ps512(nsc == 2 ? _mm_castpd_ps(_mm_load_sd((const double *)(const void *)p)) : _mm_loadu_ps(p));
+        v = _mm512_castps128_ps512(nsc == 2 ? _mm_castsi128_ps(_mm_loadl_epi64((const __m128i *)(const void *)p)) : _mm_loadu_ps(p));
     }
     return _mm512_permutexvar_ps(sidx, v);
 }

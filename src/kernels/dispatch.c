@@ -10,6 +10,8 @@
 extern const kernel_set kernels_avx512;
 extern const kernel_set kernels_avx512_nobf16;
 extern const kernel_set kernels_avx2;
+#elif defined(__aarch64__)
+extern const kernel_set kernels_neon;
 #endif
 
 static cpu_features g_cpu;
@@ -54,6 +56,8 @@ int kernels_available(const kernel_set **out, int max) {
 #if defined(__x86_64__)
     if (n < max && f->avx512f && f->avx512bw && f->avx512vl) out[n++] = f->avx512bf16 ? &kernels_avx512 : &kernels_avx512_nobf16;
     if (n < max && f->avx2 && f->fma && f->f16c) out[n++] = &kernels_avx2;
+#elif defined(__aarch64__)
+    if (n < max && f->neon) out[n++] = &kernels_neon;
 #endif
     if (n < max) out[n++] = &kernels_generic;
     return n;
