@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core/clock.h"
 #include "kernels/kernels.h"
@@ -17,6 +18,29 @@ static uint32_t rnd(void) {
     return (uint32_t)rng;
 }
 
+/* Weights live in one huge-page-backed arena, as a loaded model's do (st_make_resident). */
+static uint8_t *arena;
+static size_t arena_used, arena_size = (size_t)3 << 29;
+static void *arena_alloc(size_t n) {
+    if (!arena) {
+        void *p = mmap(NULL, arena_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p == MAP_FAILED) {
+            fprintf(stderr, "kernel_bench: cannot map the weight arena\n");
+            exit(1);
+        }
+        madvise(p, arena_size, MADV_HUGEPAGE);
+        arena = p;
+    }
+    n = (n + 63) / 64 * 64;
+    if (arena_used + n > arena_size) {
+        fprintf(stderr, "kernel_bench: weight arena full\n");
+        exit(1);
+    }
+    void *r = arena + arena_used;
+    arena_used += n;
+    return r;
+}
+
 static wmat make(wt_kind kind, int rows, int cols, int bits) {
     wmat m = {.kind = kind, .rows = rows, .cols = cols};
     size_t n = (size_t)rows * cols;
@@ -25,15 +49,15 @@ static wmat make(wt_kind kind, int rows, int cols, int bits) {
         m.group = 64;
         m.sb_kind = WT_BF16;
         m.row_bytes = (size_t)cols * bits / 8;
-        uint8_t *w = aligned_alloc(64, (m.row_bytes * rows + 63) / 64 * 64);
+        uint8_t *w = arena_alloc(m.row_bytes * rows);
         for (size_t i = 0; i < m.row_bytes * rows; i++) w[i] = (uint8_t)rnd();
-        uint16_t *s = malloc(sizeof(uint16_t) * rows * (cols / 64)), *b = malloc(sizeof(uint16_t) * rows * (cols / 64));
+        uint16_t *s = arena_alloc(sizeof(uint16_t) * rows * (cols / 64)), *b = arena_alloc(sizeof(uint16_t) * rows * (cols / 64));
         for (size_t i = 0; i < (size_t)rows * (cols / 64); i++) s[i] = f32_to_bf16(0.001f), b[i] = f32_to_bf16(-0.01f);
         m.w = w, m.scales = s, m.biases = b;
     } else {
         size_t es = kind == WT_F32 ? 4 : 2;
         m.row_bytes = (size_t)cols * es;
-        uint16_t *w = aligned_alloc(64, (n * es + 63) / 64 * 64);
+        uint16_t *w = arena_alloc(n * es);
         for (size_t i = 0; i < n * es / 2; i++) w[i] = kind == WT_F32 ? (uint16_t)rnd() : f32_to_bf16(((int)(rnd() % 2000) - 1000) * 1e-5f);
         m.w = (const uint8_t *)w;
     }
@@ -60,6 +84,7 @@ int main(int argc, char **argv) {
     /* streamed: enough copies that one pass reads >= 512 MB from DRAM, like a decode step */
     const char *only = getenv("KB_SET");
     for (int f = 0; f < 3; f++) {
+        arena_used = 0; /* the previous format's matrices are done with */
         wmat m = make(fmts[f].k, rows, cols, fmts[f].bits);
         size_t bytes = wmat_bytes(&m);
         int ncopy = (int)(512e6 / (double)bytes) + 1;

@@ -163,7 +163,8 @@ TGT static void permute_x4(const float *x, float *xp, int n) {
  *   y = sum_g 2^bits s_g qx_g + sum_g (b_g - 2^bits s_g) xsum_g.
  * Rows go one at a time: a single linear stream with a software prefetch ahead
  * keeps more memory in flight than interleaved rows. */
-#define MV_AHEAD 8192 /* bytes of weights prefetched ahead */
+#define MV_AHEAD 4096 /* bytes of weights prefetched ahead */
+#define MV_STREAMS 2 /* rows read together, from evenly spaced parts of the range (2 measured best: 3 and 4 were slower) */
 #define SB_AHEAD 32    /* rows of scales/biases prefetched ahead */
 
 
@@ -265,35 +266,49 @@ __attribute__((always_inline)) TGT static inline void mv_affine_k(const wmat *W,
     const __m512i mask = _mm512_set1_epi32((int)(((1u << bits) - 1u) << (23 - bits))), one = _mm512_set1_epi32(0x3f800000);
     const float span = (float)(1 << bits);
     const __mmask16 tail = (__mmask16)((1u << ((n - nb) / S)) - 1u);
-    for (int r = r0; r < r1; r++) {
-        const uint8_t *row = W->w + (size_t)r * rb;
-        const uint8_t *rs = (const uint8_t *)W->scales + (size_t)r * sbb, *rbias = (const uint8_t *)W->biases + (size_t)r * sbb;
-        /* scales and biases a few rows ahead: separate arrays the prefetchers may not follow */
-        for (size_t o = 0; o < sbb; o += 64) {
-            _mm_prefetch((const char *)rs + SB_AHEAD * sbb + o, _MM_HINT_T0);
-            _mm_prefetch((const char *)rbias + SB_AHEAD * sbb + o, _MM_HINT_T0);
+    /* Two rows at a time, one from each half of the range: two independent streams
+     * keep more memory in flight per core, and each activation load serves both. */
+    const int h = (r1 - r0 + MV_STREAMS - 1) / MV_STREAMS;
+    for (int r = r0; r < r0 + h; r++) {
+        int nr = 1;
+        while (nr < MV_STREAMS && r + nr * h < r1) nr++;
+        const uint8_t *row[MV_STREAMS], *rs[MV_STREAMS], *rbias[MV_STREAMS];
+        __m512 acc[MV_STREAMS];
+        for (int i = 0; i < MV_STREAMS; i++) {
+            int ri = i < nr ? r + i * h : r;
+            row[i] = W->w + (size_t)ri * rb;
+            rs[i] = (const uint8_t *)W->scales + (size_t)ri * sbb, rbias[i] = (const uint8_t *)W->biases + (size_t)ri * sbb;
+            /* scales and biases some rows ahead: separate arrays the prefetchers may not follow */
+            for (size_t o = 0; o < sbb; o += 64) {
+                _mm_prefetch((const char *)rs[i] + SB_AHEAD * sbb + o, _MM_HINT_T0);
+                _mm_prefetch((const char *)rbias[i] + SB_AHEAD * sbb + o, _MM_HINT_T0);
+            }
+            acc[i] = _mm512_setzero_ps();
         }
-        __m512 acc = _mm512_setzero_ps();
         for (int c = 0; c < nb; c += B) {
             size_t off = (size_t)(c / B) * bb;
-            /* weights stream row after row: prefetch a fixed distance ahead in memory */
-            _mm_prefetch((const char *)row + off + MV_AHEAD, _MM_HINT_T0);
-            __m512i v = _mm512_loadu_si512((const void *)(row + off));
-            __asm__("" : "+v"(v)); /* one load feeding every plane, not one memory operand per plane */
             __m512 xv[8];
             for (int j = 0; j < S; j++) xv[j] = _mm512_loadu_ps(xp + c + 16 * j);
-            acc = _mm512_fmadd_ps(lane_scales(sk, rs, c, gsh, nsc, sidx, widx), q_dot(v, xv, bits, mask, one), acc);
+            for (int i = 0; i < MV_STREAMS; i++) {
+                /* each stream runs row after row: prefetch a fixed distance ahead in memory */
+                _mm_prefetch((const char *)row[i] + off + MV_AHEAD, _MM_HINT_T0);
+                __m512i v = _mm512_loadu_si512((const void *)(row[i] + off));
+                __asm__("" : "+v"(v)); /* one load feeding every plane, not one memory operand per plane */
+                acc[i] = _mm512_fmadd_ps(lane_scales(sk, rs[i], c, gsh, nsc, sidx, widx), q_dot(v, xv, bits, mask, one), acc[i]);
+            }
         }
         if (nb < n) {
-            __m512i v = _mm512_maskz_loadu_epi32(tail, (const void *)(row + (size_t)(nb / B) * bb));
             __m512 xv[8];
             for (int j = 0; j < S; j++) xv[j] = _mm512_loadu_ps(xp + nb + 16 * j);
-            /* a partial block may span fewer groups than a whole one: gather its lanes' scales one by one */
-            float lsv[16];
-            for (int m = 0; m < 16; m++) lsv[m] = nb + S * m < n ? sb_at(sk, rs, (size_t)((nb + S * m) >> gsh)) : 0.0f;
-            acc = _mm512_fmadd_ps(_mm512_loadu_ps(lsv), q_dot(v, xv, bits, mask, one), acc);
+            for (int i = 0; i < MV_STREAMS; i++) {
+                __m512i v = _mm512_maskz_loadu_epi32(tail, (const void *)(row[i] + (size_t)(nb / B) * bb));
+                /* a partial block may span fewer groups than a whole one: gather its lanes' scales one by one */
+                float lsv[16];
+                for (int m = 0; m < 16; m++) lsv[m] = nb + S * m < n ? sb_at(sk, rs[i], (size_t)((nb + S * m) >> gsh)) : 0.0f;
+                acc[i] = _mm512_fmadd_ps(_mm512_loadu_ps(lsv), q_dot(v, xv, bits, mask, one), acc[i]);
+            }
         }
-        y[r] = span * (hsum(acc) - sb_dot(sk, rs, ng, xsum)) + sb_dot(sk, rbias, ng, xsum);
+        for (int i = 0; i < nr; i++) y[r + i * h] = span * (hsum(acc[i]) - sb_dot(sk, rs[i], ng, xsum)) + sb_dot(sk, rbias[i], ng, xsum);
     }
 }
 
