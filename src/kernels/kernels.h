@@ -58,6 +58,10 @@ typedef struct {
     void (*mm_rows_bf16)(const wmat *W, const uint16_t *xb, int T, int ldx, float *y, int ldy, int r0, int r1);
 } kernel_set;
 
+/* Rows expanded to f32 one at a time (f32 rows used in place), each dotted with every
+ * token by `dot`: the matmul of the sets without a dedicated one for a format or T. */
+void mm_rows_expanded(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch, dot_fn dot);
+
 /* The generic attention kernels (ISA sets without their own reuse these). */
 void attn_scores_generic(const float *q, int ng, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds);
 float exp_sum_generic(float *x, int n, float m);

@@ -31,15 +31,7 @@ TGT static void axpy_avx2(float *y, float a, const float *x, int n) {
 }
 
 TGT static void mm_rows_avx2(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch) {
-    for (int r = r0; r < r1; r++) {
-        const float *w;
-        if (W->kind == WT_F32) w = (const float *)(W->w + (size_t)r * W->row_bytes);
-        else {
-            wmat_row_f32(W, r, scratch);
-            w = scratch;
-        }
-        for (int t = 0; t < T; t++) y[(size_t)t * ldy + r] = dot_avx2(w, x + (size_t)t * ldx, W->cols);
-    }
+    mm_rows_expanded(W, x, T, ldx, y, ldy, r0, r1, scratch, dot_avx2);
 }
 
 const kernel_set kernels_avx2 = {

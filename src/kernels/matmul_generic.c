@@ -13,12 +13,17 @@ static void axpy_generic(float *y, float a, const float *x, int n) {
     for (int i = 0; i < n; i++) y[i] += a * x[i];
 }
 
-/* Expands each row to float32, then dots it with every token. */
-static void mm_rows_generic(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch) {
+void mm_rows_expanded(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch, dot_fn dot) {
     for (int r = r0; r < r1; r++) {
-        wmat_row_f32(W, r, scratch);
-        for (int t = 0; t < T; t++) y[(size_t)t * ldy + r] = dot_generic(scratch, x + (size_t)t * ldx, W->cols);
+        const float *w = scratch;
+        if (W->kind == WT_F32) w = (const float *)(const void *)(W->w + (size_t)r * W->row_bytes);
+        else wmat_row_f32(W, r, scratch);
+        for (int t = 0; t < T; t++) y[(size_t)t * ldy + r] = dot(w, x + (size_t)t * ldx, W->cols);
     }
+}
+
+static void mm_rows_generic(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch) {
+    mm_rows_expanded(W, x, T, ldx, y, ldy, r0, r1, scratch, dot_generic);
 }
 
 void attn_scores_generic(const float *q, int ng, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds) {

@@ -117,10 +117,7 @@ static void mm_rows_neon(const wmat *W, const float *x, int T, int ldx, float *y
         for (int t = 0; t < T; t++) mv_affine(W, x + (size_t)t * ldx, y + (size_t)t * ldy, r0, r1, scratch);
         return;
     }
-    for (int r = r0; r < r1; r++) {
-        wmat_row_f32(W, r, scratch);
-        for (int t = 0; t < T; t++) y[(size_t)t * ldy + r] = dot_neon(scratch, x + (size_t)t * ldx, W->cols);
-    }
+    mm_rows_expanded(W, x, T, ldx, y, ldy, r0, r1, scratch, dot_neon);
 }
 
 const kernel_set kernels_neon = {
