@@ -164,6 +164,10 @@ TGT static void permute_x4(const float *x, float *xp, int n) {
  * Rows go one at a time: a single linear stream with a software prefetch ahead
  * keeps more memory in flight than interleaved rows. */
 #define MV_AHEAD 4096 /* bytes of weights prefetched ahead */
+#define MV_TOKENS 4  /* affine matvec: tokens per pass over the codes */
+#ifndef MV_MAX_T
+#define MV_MAX_T 16  /* affine: up to this many tokens use matvec passes rather than the panel GEMM */
+#endif
 #define MV_STREAMS 2 /* rows read together, from evenly spaced parts of the range (2 measured best: 3 and 4 were slower) */
 #define SB_AHEAD 32    /* rows of scales/biases prefetched ahead */
 
@@ -225,39 +229,41 @@ TGT static void x_planes(const float *x, float *xp, int n, int S) {
 #define PLANE(v, sh, m, one) \
     _mm512_castsi512_ps(_mm512_ternarylogic_epi32((sh) >= 0 ? _mm512_slli_epi32(v, (sh) & 31) : _mm512_srli_epi32(v, (-(sh)) & 31), m, one, 0xEA))
 
-/* sum over one 64-byte block of (1 + q/2^bits) * x, per lane. */
-__attribute__((always_inline)) TGT static inline __m512 q_dot(__m512i v, const __m512 *xv, int bits, __m512i m, __m512i one) {
-    __m512 p, q;
-    if (bits == 4) {
-        p = _mm512_mul_ps(PLANE(v, 19, m, one), xv[0]);
-        q = _mm512_mul_ps(PLANE(v, 15, m, one), xv[1]);
-        p = _mm512_fmadd_ps(PLANE(v, 11, m, one), xv[2], p);
-        q = _mm512_fmadd_ps(PLANE(v, 7, m, one), xv[3], q);
-        p = _mm512_fmadd_ps(PLANE(v, 3, m, one), xv[4], p);
-        q = _mm512_fmadd_ps(PLANE(v, -1, m, one), xv[5], q);
-        p = _mm512_fmadd_ps(PLANE(v, -5, m, one), xv[6], p);
-        q = _mm512_fmadd_ps(PLANE(v, -9, m, one), xv[7], q);
-    } else {
-        p = _mm512_mul_ps(PLANE(v, 15, m, one), xv[0]);
-        q = _mm512_mul_ps(PLANE(v, 7, m, one), xv[1]);
-        p = _mm512_fmadd_ps(PLANE(v, -1, m, one), xv[2], p);
-        q = _mm512_fmadd_ps(PLANE(v, -9, m, one), xv[3], q);
+/* Decoded planes of one 64-byte block dotted with one token's transposed activations. */
+__attribute__((always_inline)) TGT static inline __m512 plane_dot(const __m512 *pl, const float *xb, int S) {
+    __m512 p = _mm512_mul_ps(pl[0], _mm512_loadu_ps(xb)), q = _mm512_mul_ps(pl[1], _mm512_loadu_ps(xb + 16));
+    for (int j = 2; j < S; j += 2) {
+        p = _mm512_fmadd_ps(pl[j], _mm512_loadu_ps(xb + 16 * j), p);
+        q = _mm512_fmadd_ps(pl[j + 1], _mm512_loadu_ps(xb + 16 * j + 16), q);
     }
     return _mm512_add_ps(p, q);
 }
 
-__attribute__((always_inline)) TGT static inline void mv_affine_k(const wmat *W, const float *x, float *y, int r0, int r1, float *scratch, const int bits,
-                                                                  const int nsc) {
+/* The S planes of one block as exact floats 1 + q / 2^bits. */
+__attribute__((always_inline)) TGT static inline void planes(__m512i v, int bits, __m512i m, __m512i one, __m512 *pl) {
+    if (bits == 4) {
+        pl[0] = PLANE(v, 19, m, one), pl[1] = PLANE(v, 15, m, one), pl[2] = PLANE(v, 11, m, one), pl[3] = PLANE(v, 7, m, one);
+        pl[4] = PLANE(v, 3, m, one), pl[5] = PLANE(v, -1, m, one), pl[6] = PLANE(v, -5, m, one), pl[7] = PLANE(v, -9, m, one);
+    } else
+        pl[0] = PLANE(v, 15, m, one), pl[1] = PLANE(v, 7, m, one), pl[2] = PLANE(v, -1, m, one), pl[3] = PLANE(v, -9, m, one);
+}
+
+/* NT tokens (1..MV_TOKENS) of x (row stride ldx) against rows [r0, r1). */
+__attribute__((always_inline)) TGT static inline void mv_affine_k(const wmat *W, const float *x, int ldx, float *y, int ldy, int r0, int r1, float *scratch,
+                                                                  const int bits, const int nsc, const int NT) {
     const int n = W->cols, G = W->group, ng = n / G, S = 32 / bits, B = 16 * S, gsh = __builtin_ctz((unsigned)G);
-    const int nb = n / B * B; /* codes in whole blocks */
+    const int nb = n / B * B, nround = (n + B - 1) / B * B; /* codes in whole blocks; padded width */
     const size_t rb = W->row_bytes, bb = (size_t)B * bits / 8, sbb = (size_t)ng * (W->sb_kind == WT_F32 ? 4 : 2);
     const wt_kind sk = W->sb_kind;
-    float *xp = scratch, *xsum = xp + (n + B - 1) / B * B;
-    x_planes(x, xp, n, S);
-    for (int g = 0; g < ng; g++) {
-        __m512 s = _mm512_setzero_ps();
-        for (int k = 0; k < G; k += 16) s = _mm512_add_ps(s, _mm512_loadu_ps(x + g * G + k));
-        xsum[g] = hsum(s);
+    float *xp = scratch, *xsum = xp + (size_t)NT * nround; /* token j: xp + j * nround, xsum + j * (ng + 16) */
+    for (int j = 0; j < NT; j++) {
+        const float *xj = x + (size_t)j * ldx;
+        x_planes(xj, xp + (size_t)j * nround, n, S);
+        for (int g = 0; g < ng; g++) {
+            __m512 s = _mm512_setzero_ps();
+            for (int k = 0; k < G; k += 16) s = _mm512_add_ps(s, _mm512_loadu_ps(xj + g * G + k));
+            xsum[(size_t)j * (ng + 16) + g] = hsum(s);
+        }
     }
     int lane_group[16];
     short word_group[32];
@@ -267,13 +273,13 @@ __attribute__((always_inline)) TGT static inline void mv_affine_k(const wmat *W,
     const float span = (float)(1 << bits);
     const __mmask16 tail = (__mmask16)((1u << ((n - nb) / S)) - 1u);
     /* Two rows at a time, one from each half of the range: two independent streams
-     * keep more memory in flight per core, and each activation load serves both. */
+     * keep more memory in flight per core. */
     const int h = (r1 - r0 + MV_STREAMS - 1) / MV_STREAMS;
     for (int r = r0; r < r0 + h; r++) {
         int nr = 1;
         while (nr < MV_STREAMS && r + nr * h < r1) nr++;
         const uint8_t *row[MV_STREAMS], *rs[MV_STREAMS], *rbias[MV_STREAMS];
-        __m512 acc[MV_STREAMS];
+        __m512 acc[MV_STREAMS][MV_TOKENS];
         for (int i = 0; i < MV_STREAMS; i++) {
             int ri = i < nr ? r + i * h : r;
             row[i] = W->w + (size_t)ri * rb;
@@ -283,45 +289,60 @@ __attribute__((always_inline)) TGT static inline void mv_affine_k(const wmat *W,
                 _mm_prefetch((const char *)rs[i] + SB_AHEAD * sbb + o, _MM_HINT_T0);
                 _mm_prefetch((const char *)rbias[i] + SB_AHEAD * sbb + o, _MM_HINT_T0);
             }
-            acc[i] = _mm512_setzero_ps();
+            for (int j = 0; j < NT; j++) acc[i][j] = _mm512_setzero_ps();
         }
-        for (int c = 0; c < nb; c += B) {
+        for (int c = 0; c < nround; c += B) {
             size_t off = (size_t)(c / B) * bb;
-            __m512 xv[8];
-            for (int j = 0; j < S; j++) xv[j] = _mm512_loadu_ps(xp + c + 16 * j);
             for (int i = 0; i < MV_STREAMS; i++) {
-                /* each stream runs row after row: prefetch a fixed distance ahead in memory */
-                _mm_prefetch((const char *)row[i] + off + MV_AHEAD, _MM_HINT_T0);
-                __m512i v = _mm512_loadu_si512((const void *)(row[i] + off));
-                __asm__("" : "+v"(v)); /* one load feeding every plane, not one memory operand per plane */
-                acc[i] = _mm512_fmadd_ps(lane_scales(sk, rs[i], c, gsh, nsc, sidx, widx), q_dot(v, xv, bits, mask, one), acc[i]);
+                __m512i v;
+                __m512 sv;
+                if (c < nb) {
+                    /* each stream runs row after row: prefetch a fixed distance ahead in memory */
+                    _mm_prefetch((const char *)row[i] + off + MV_AHEAD, _MM_HINT_T0);
+                    v = _mm512_loadu_si512((const void *)(row[i] + off));
+                    __asm__("" : "+v"(v)); /* one load feeding every plane, not one memory operand per plane */
+                    sv = lane_scales(sk, rs[i], c, gsh, nsc, sidx, widx);
+                } else {
+                    v = _mm512_maskz_loadu_epi32(tail, (const void *)(row[i] + off));
+                    /* a partial block may span fewer groups than a whole one: its lanes' scales one by one */
+                    float lsv[16];
+                    for (int m = 0; m < 16; m++) lsv[m] = c + S * m < n ? sb_at(sk, rs[i], (size_t)((c + S * m) >> gsh)) : 0.0f;
+                    sv = _mm512_loadu_ps(lsv);
+                }
+                __m512 pl[8];
+                planes(v, bits, mask, one, pl);
+                for (int j = 0; j < NT; j++) acc[i][j] = _mm512_fmadd_ps(sv, plane_dot(pl, xp + (size_t)j * nround + c, S), acc[i][j]);
             }
         }
-        if (nb < n) {
-            __m512 xv[8];
-            for (int j = 0; j < S; j++) xv[j] = _mm512_loadu_ps(xp + nb + 16 * j);
-            for (int i = 0; i < MV_STREAMS; i++) {
-                __m512i v = _mm512_maskz_loadu_epi32(tail, (const void *)(row[i] + (size_t)(nb / B) * bb));
-                /* a partial block may span fewer groups than a whole one: gather its lanes' scales one by one */
-                float lsv[16];
-                for (int m = 0; m < 16; m++) lsv[m] = nb + S * m < n ? sb_at(sk, rs[i], (size_t)((nb + S * m) >> gsh)) : 0.0f;
-                acc[i] = _mm512_fmadd_ps(_mm512_loadu_ps(lsv), q_dot(v, xv, bits, mask, one), acc[i]);
+        for (int i = 0; i < nr; i++)
+            for (int j = 0; j < NT; j++) {
+                const float *xs = xsum + (size_t)j * (ng + 16);
+                y[(size_t)j * ldy + r + i * h] = span * (hsum(acc[i][j]) - sb_dot(sk, rs[i], ng, xs)) + sb_dot(sk, rbias[i], ng, xs);
             }
-        }
-        for (int i = 0; i < nr; i++) y[r + i * h] = span * (hsum(acc[i]) - sb_dot(sk, rs[i], ng, xsum)) + sb_dot(sk, rbias[i], ng, xsum);
     }
 }
 
-TGT static void mv_affine(const wmat *W, const float *x, float *y, int r0, int r1, float *scratch) {
+#define MV_AFFINE_NT(bits, nsc)                                                                                   \
+    do {                                                                                                          \
+        switch (NT) {                                                                                             \
+        case 1: mv_affine_k(W, x, ldx, y, ldy, r0, r1, scratch, bits, nsc, 1); break;                             \
+        case 2: mv_affine_k(W, x, ldx, y, ldy, r0, r1, scratch, bits, nsc, 2); break;                             \
+        case 3: mv_affine_k(W, x, ldx, y, ldy, r0, r1, scratch, bits, nsc, 3); break;                             \
+        default: mv_affine_k(W, x, ldx, y, ldy, r0, r1, scratch, bits, nsc, 4); break;                            \
+        }                                                                                                         \
+    } while (0)
+
+/* NT (1..MV_TOKENS) tokens of x, row stride ldx, into y (row stride ldy). */
+TGT static void mv_affine(const wmat *W, const float *x, int ldx, int NT, float *y, int ldy, int r0, int r1, float *scratch) {
     /* groups per 64-byte block: 1 (group >= block), 2 or 4 */
     int nsc = W->group >= 16 * 32 / W->bits ? 1 : 16 * 32 / W->bits / W->group;
     if (W->bits == 4) {
-        if (nsc == 1) mv_affine_k(W, x, y, r0, r1, scratch, 4, 1);
-        else if (nsc == 2) mv_affine_k(W, x, y, r0, r1, scratch, 4, 2);
-        else mv_affine_k(W, x, y, r0, r1, scratch, 4, 4);
+        if (nsc == 1) MV_AFFINE_NT(4, 1);
+        else if (nsc == 2) MV_AFFINE_NT(4, 2);
+        else MV_AFFINE_NT(4, 4);
     } else {
-        if (nsc == 1) mv_affine_k(W, x, y, r0, r1, scratch, 8, 1);
-        else mv_affine_k(W, x, y, r0, r1, scratch, 8, 2);
+        if (nsc == 1) MV_AFFINE_NT(8, 1);
+        else MV_AFFINE_NT(8, 2);
     }
 }
 
@@ -471,13 +492,15 @@ TGT static void mm_panels(const wmat *W, const float *x, int T, int ldx, float *
 TGT static void mm_rows_avx512(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch) {
     int blk = W->kind == WT_AFFINE ? 16 * 32 / (W->bits ? W->bits : 1) : 0; /* codes per 64-byte block */
     bool fused = W->kind != WT_AFFINE || ((W->bits == 4 || W->bits == 8) && (W->group == 32 || W->group == 64 || W->group == 128) && (blk % W->group == 0 || W->group % blk == 0));
-    if (T <= 2 && fused) {
-        for (int t = 0; t < T; t++) {
-            const float *xt = x + (size_t)t * ldx;
-            float *yt = y + (size_t)t * ldy;
-            if (W->kind != WT_AFFINE) mv_dense(W, xt, yt, r0, r1, scratch);
-            else mv_affine(W, xt, yt, r0, r1, scratch);
-        }
+    if (fused && W->kind != WT_AFFINE && T <= 2) {
+        for (int t = 0; t < T; t++) mv_dense(W, x + (size_t)t * ldx, y + (size_t)t * ldy, r0, r1, scratch);
+        return;
+    }
+    /* short prompts: the packed codes decoded once per pass of up to MV_TOKENS tokens cost
+     * less than expanding every panel to f32 */
+    if (fused && W->kind == WT_AFFINE && T <= MV_MAX_T) {
+        for (int t = 0; t < T; t += MV_TOKENS)
+            mv_affine(W, x + (size_t)t * ldx, ldx, T - t < MV_TOKENS ? T - t : MV_TOKENS, y + (size_t)t * ldy, ldy, r0, r1, scratch);
         return;
     }
     mm_panels(W, x, T, ldx, y, ldy, r0, r1, scratch);
