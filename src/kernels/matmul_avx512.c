@@ -11,6 +11,14 @@
 #include "kernels/avx512_common.h"
 
 #define PF_DIST 1024 /* bytes ahead in each weight row */
+#define MV_TOKENS 4  /* matvec: tokens per pass over the weights */
+/* up to this many tokens use matvec passes rather than the panel GEMM (crossovers
+ * measured on the 1B shape: ~16-20 tokens for 4-bit codes, ~12-16 for bf16) */
+#define MV_MAX_T 16
+#define MV_MAX_T_BF16 12
+#define MV_STREAMS 2 /* rows read together, from evenly spaced parts of the range (2 measured best: 3 and 4 were slower) */
+#define MV_AHEAD 4096 /* bytes of weights prefetched ahead */
+#define SB_AHEAD 32    /* rows of scales/biases prefetched ahead */
 
 TGT static float dot_avx512(const float *a, const float *b, int n) {
     __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
@@ -102,38 +110,56 @@ TGT static void permute_x4(const float *x, float *xp, int n);
 #ifndef BF_AHEAD
 #define BF_AHEAD (4 * rb) /* the next 4-row block, same column */
 #endif
-TGT static void mv_bf16(const wmat *W, const float *x, float *y, int r0, int r1, float *xp) {
+/* NT tokens (1..MV_TOKENS) of bf16 rows, four rows at a time. */
+__attribute__((always_inline)) TGT static inline void mv_bf16_k(const wmat *W, const float *x, int ldx, float *y, int ldy, int r0, int r1, float *xp,
+                                                                const int NT) {
     int n = W->cols;
     size_t rb = W->row_bytes;
     int n32 = n & ~31;
-    permute_x4(x, xp, n32);
+    for (int j = 0; j < NT; j++) permute_x4(x + (size_t)j * ldx, xp + (size_t)j * n32, n32);
     const __m512i hi_mask = _mm512_set1_epi32((int)0xffff0000u);
     int r = r0;
     for (; r + 4 <= r1; r += 4) {
         const uint8_t *w[4] = {W->w + (size_t)r * rb, W->w + (size_t)(r + 1) * rb, W->w + (size_t)(r + 2) * rb, W->w + (size_t)(r + 3) * rb};
-        __m512 a[4], b[4];
-        for (int i = 0; i < 4; i++) a[i] = b[i] = _mm512_setzero_ps();
+        __m512 a[4][MV_TOKENS], b[4][MV_TOKENS];
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < NT; j++) a[i][j] = b[i][j] = _mm512_setzero_ps();
         for (int c = 0; c < n32; c += 32) {
-            __m512 xe = _mm512_loadu_ps(xp + c), xo = _mm512_loadu_ps(xp + c + 16);
             for (int i = 0; i < 4; i++) {
                 _mm_prefetch((const char *)w[i] + (size_t)c * 2 + BF_AHEAD, _MM_HINT_T0);
                 __m512i v = _mm512_loadu_si512((const void *)(w[i] + (size_t)c * 2));
-                a[i] = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(v, 16)), xe, a[i]);
-                b[i] = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_and_si512(v, hi_mask)), xo, b[i]);
+                __m512 we = _mm512_castsi512_ps(_mm512_slli_epi32(v, 16)), wo = _mm512_castsi512_ps(_mm512_and_si512(v, hi_mask));
+                for (int j = 0; j < NT; j++) {
+                    const float *xj = xp + (size_t)j * n32 + c;
+                    a[i][j] = _mm512_fmadd_ps(we, _mm512_loadu_ps(xj), a[i][j]);
+                    b[i][j] = _mm512_fmadd_ps(wo, _mm512_loadu_ps(xj + 16), b[i][j]);
+                }
             }
         }
-        for (int i = 0; i < 4; i++) {
-            float s = hsum(_mm512_add_ps(a[i], b[i]));
-            for (int c = n32; c < n; c++) s += bf16_to_f32(((const uint16_t *)w[i])[c]) * x[c];
-            y[r + i] = s;
-        }
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < NT; j++) {
+                const float *xj = x + (size_t)j * ldx;
+                float s = hsum(_mm512_add_ps(a[i][j], b[i][j]));
+                for (int c = n32; c < n; c++) s += bf16_to_f32(((const uint16_t *)w[i])[c]) * xj[c];
+                y[(size_t)j * ldy + r + i] = s;
+            }
     }
-    if (r < r1) mv_dense_k(W, x, y, r, r1, WT_BF16);
+    for (int j = 0; j < NT && r < r1; j++) mv_dense_k(W, x + (size_t)j * ldx, y + (size_t)j * ldy, r, r1, WT_BF16);
+}
+
+/* NT (1..MV_TOKENS) tokens of x (row stride ldx) into y (row stride ldy). */
+TGT static void mv_bf16(const wmat *W, const float *x, int ldx, int NT, float *y, int ldy, int r0, int r1, float *xp) {
+    switch (NT) {
+    case 1: mv_bf16_k(W, x, ldx, y, ldy, r0, r1, xp, 1); break;
+    case 2: mv_bf16_k(W, x, ldx, y, ldy, r0, r1, xp, 2); break;
+    case 3: mv_bf16_k(W, x, ldx, y, ldy, r0, r1, xp, 3); break;
+    default: mv_bf16_k(W, x, ldx, y, ldy, r0, r1, xp, 4); break;
+    }
 }
 
 TGT static void mv_dense(const wmat *W, const float *x, float *y, int r0, int r1, float *scratch) {
     switch (W->kind) {
-    case WT_BF16: mv_bf16(W, x, y, r0, r1, scratch); break;
+    case WT_BF16: mv_bf16(W, x, 0, 1, y, 0, r0, r1, scratch); break;
     case WT_F16: mv_dense_k(W, x, y, r0, r1, WT_F16); break;
     default: mv_dense_k(W, x, y, r0, r1, WT_F32); break;
     }
@@ -163,13 +189,6 @@ TGT static void permute_x4(const float *x, float *xp, int n) {
  *   y = sum_g 2^bits s_g qx_g + sum_g (b_g - 2^bits s_g) xsum_g.
  * Rows go one at a time: a single linear stream with a software prefetch ahead
  * keeps more memory in flight than interleaved rows. */
-#define MV_AHEAD 4096 /* bytes of weights prefetched ahead */
-#define MV_TOKENS 4  /* affine matvec: tokens per pass over the codes */
-#ifndef MV_MAX_T
-#define MV_MAX_T 16  /* affine: up to this many tokens use matvec passes rather than the panel GEMM */
-#endif
-#define MV_STREAMS 2 /* rows read together, from evenly spaced parts of the range (2 measured best: 3 and 4 were slower) */
-#define SB_AHEAD 32    /* rows of scales/biases prefetched ahead */
 
 
 
@@ -492,12 +511,17 @@ TGT static void mm_panels(const wmat *W, const float *x, int T, int ldx, float *
 TGT static void mm_rows_avx512(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch) {
     int blk = W->kind == WT_AFFINE ? 16 * 32 / (W->bits ? W->bits : 1) : 0; /* codes per 64-byte block */
     bool fused = W->kind != WT_AFFINE || ((W->bits == 4 || W->bits == 8) && (W->group == 32 || W->group == 64 || W->group == 128) && (blk % W->group == 0 || W->group % blk == 0));
+    /* short prompts: weights decoded once per pass of up to MV_TOKENS tokens cost less
+     * than expanding every panel to f32 */
+    if (fused && W->kind == WT_BF16 && T <= MV_MAX_T_BF16) {
+        for (int t = 0; t < T; t += MV_TOKENS)
+            mv_bf16(W, x + (size_t)t * ldx, ldx, T - t < MV_TOKENS ? T - t : MV_TOKENS, y + (size_t)t * ldy, ldy, r0, r1, scratch);
+        return;
+    }
     if (fused && W->kind != WT_AFFINE && T <= 2) {
         for (int t = 0; t < T; t++) mv_dense(W, x + (size_t)t * ldx, y + (size_t)t * ldy, r0, r1, scratch);
         return;
     }
-    /* short prompts: the packed codes decoded once per pass of up to MV_TOKENS tokens cost
-     * less than expanding every panel to f32 */
     if (fused && W->kind == WT_AFFINE && T <= MV_MAX_T) {
         for (int t = 0; t < T; t += MV_TOKENS)
             mv_affine(W, x + (size_t)t * ldx, ldx, T - t < MV_TOKENS ? T - t : MV_TOKENS, y + (size_t)t * ldy, ldy, r0, r1, scratch);
