@@ -88,9 +88,7 @@ int cmd_bench(int argc, char **argv) {
         {"--wikitext2-corpus", ARG_STR, &corpus, "PATH", "wiki.test.raw; required for wikitext2", NULL},
         {"--wikitext2-max-tokens", ARG_INT, &wt_max, "N", "truncate the tokenized corpus (default 2048)", NULL},
         {"--threads", ARG_INT, &threads, "N", "worker threads (default: all cores)", NULL},
-        {"--precision", ARG_STR, &precision, "f32|bf16|int8",
-         "arithmetic: f32 = exact (default); bf16 = opt-in, bf16 activations with bf16 weights; int8 = opt-in, int8 activations with 4/8-bit weights",
-         NULL},
+        {"--precision", ARG_STR, &precision, "f32|bf16|int8", CLI_PRECISION_HELP, NULL},
         {"--repeat", ARG_INT, &repeat, "N", "repeat the measured run N times; mean + std (default 1)", NULL},
         {"--seed", ARG_INT, &seed, "N", "sampling seed (default 0)", NULL},
         {"--temperature", ARG_DOUBLE, &temperature, "T", "sampling temperature; 0 = greedy (default 0)", NULL},
@@ -169,7 +167,7 @@ int cmd_bench(int argc, char **argv) {
         if (strlen(date) != 10 || sscanf(date, "%4d-%2d-%2d%c", &y, &mo, &d, &extra) != 3 || mo < 1 || mo > 12 || d < 1 || d > 31)
             return bench_fail(method, "--date must be YYYY-MM-DD — fix the value"), 2;
     }
-    ffai_precision prec;
+    ffai_precision prec = FFAI_PRECISION_F32;
     if (strcmp(precision, "f32") == 0) prec = FFAI_PRECISION_F32;
     else if (strcmp(precision, "bf16") == 0) prec = FFAI_PRECISION_BF16;
     else if (strcmp(precision, "int8") == 0) prec = FFAI_PRECISION_INT8;

@@ -30,6 +30,7 @@ static int on_token(void *user, int32_t tok, const float *logits) {
 int cmd_generate(int argc, char **argv) {
     const char *model = NULL, *prompt = NULL, *prompt_ids = NULL, *system = NULL;
     long max_tokens = 64, threads = 0, ctx = 0;
+    const char *precision = "f32";
     bool print_ids = false, chat = false, stats = false, no_special = false;
     cli_sampling smp;
     cli_sampling_default(&smp);
@@ -43,6 +44,7 @@ int cmd_generate(int argc, char **argv) {
         {"--max-tokens", ARG_INT, &max_tokens, "N", "tokens to generate at most (default 64)", NULL},
         {"--ctx", ARG_INT, &ctx, "N", "context size (default: prompt + max tokens)", NULL},
         {"--threads", ARG_INT, &threads, "N", "worker threads (default: all cores)", NULL},
+        {"--precision", ARG_STR, &precision, "f32|bf16|int8", CLI_PRECISION_HELP, NULL},
         {"--print-ids", ARG_FLAG, &print_ids, NULL, "print the generated ids as one JSON array line instead of text", NULL},
         {"--stats", ARG_FLAG, &stats, NULL, "print prefill/decode speed on stderr at the end", NULL},
     };
@@ -64,7 +66,9 @@ int cmd_generate(int argc, char **argv) {
     if (!prompt && !prompt_ids) prompt = "Once upon a time";
     ffai_model *m = NULL;
     ffai_tokenizer *tok = NULL;
-    if (cli_load("generate", cli_model_arg(model), (int)threads, &m, &tok)) return 1;
+    ffai_precision prec;
+    if (cli_parse_precision("generate", precision, &prec)) return 2;
+    if (cli_load("generate", cli_model_arg(model), (int)threads, prec, &m, &tok)) return 1;
     int ret = 1;
     int32_t *ids = NULL, *out = NULL;
     char *wrapped = NULL;
@@ -122,8 +126,8 @@ int cmd_generate(int argc, char **argv) {
     fflush(stdout);
     if (stats) {
         double pf = st.prefill_s > 0 ? st.prompt_tokens / st.prefill_s : 0, dc = st.decode_s > 0 ? (st.generated - 1) / st.decode_s : 0;
-        fprintf(stderr, "prompt %d tokens, prefill %.2f tok/s, TTFT %.2f ms; generated %d tokens, decode %.2f tok/s (%s, %d threads)\n",
-                st.prompt_tokens, pf, st.prefill_s * 1e3, st.generated, dc, info.kernels, info.n_threads);
+        fprintf(stderr, "prompt %d tokens, prefill %.2f tok/s, TTFT %.2f ms; generated %d tokens, decode %.2f tok/s (%s, %d threads, %s precision)\n",
+                st.prompt_tokens, pf, st.prefill_s * 1e3, st.generated, dc, info.kernels, info.n_threads, info.precision);
     }
     ret = 0;
 done:

@@ -19,10 +19,21 @@ const char *cli_model_arg(const char *given) {
 
 void cli_error(const char *cmd, const ffai_error *err) { fprintf(stderr, "ffai %s: %s\n", cmd, err->msg[0] ? err->msg : ffai_status_str(err->status)); }
 
-int cli_load(const char *cmd, const char *model, int threads, ffai_model **m, ffai_tokenizer **tok) {
+int cli_parse_precision(const char *cmd, const char *s, ffai_precision *out) {
+    if (strcmp(s, "f32") == 0) *out = FFAI_PRECISION_F32;
+    else if (strcmp(s, "bf16") == 0) *out = FFAI_PRECISION_BF16;
+    else if (strcmp(s, "int8") == 0) *out = FFAI_PRECISION_INT8;
+    else {
+        fprintf(stderr, "ffai %s: --precision must be f32, bf16 or int8 — pick one\n", cmd);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_load(const char *cmd, const char *model, int threads, ffai_precision precision, ffai_model **m, ffai_tokenizer **tok) {
     ffai_error err;
     ffai_error_clear(&err);
-    ffai_model_options opt = {.n_threads = threads};
+    ffai_model_options opt = {.n_threads = threads, .precision = precision};
     if (ffai_model_load(model, &opt, m, &err) != FFAI_OK) {
         cli_error(cmd, &err);
         return 1;

@@ -13,8 +13,12 @@ const char *cli_model_arg(const char *given);
 /* Prints "ffai <cmd>: <msg>" on stderr. */
 void cli_error(const char *cmd, const ffai_error *err);
 
-/* Loads model (and, if tok is non-NULL, its tokenizer from the same directory). */
-int cli_load(const char *cmd, const char *model, int threads, ffai_model **m, ffai_tokenizer **tok);
+/* The --precision flag: "f32" (exact, default), "bf16" or "int8" -> *out; -1 with a printed error otherwise. */
+#define CLI_PRECISION_HELP "arithmetic: f32 = exact (default); bf16 = opt-in, bf16 activations with bf16 weights; int8 = opt-in, int8 activations with 4/8-bit weights"
+int cli_parse_precision(const char *cmd, const char *s, ffai_precision *out);
+
+/* Loads model with the given arithmetic precision (and, if tok is non-NULL, its tokenizer from the same directory). */
+int cli_load(const char *cmd, const char *model, int threads, ffai_precision precision, ffai_model **m, ffai_tokenizer **tok);
 
 /* Parses "1,2,3" into a malloc'd array. Returns the count, -1 on error (printed). */
 int cli_parse_ids(const char *cmd, const char *flag, const char *s, int32_t **out);

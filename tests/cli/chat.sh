@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # chat.sh — `ffai chat`: two piped turns, one reply line each; --stats shows the
-# second turn reusing the cached first exchange (only the new suffix prefilled).
+# second turn reusing the cached first exchange (only the new suffix prefilled);
+# `--precision` on the generation commands.
 set -u
 BIN=${FFAI_BIN:-ffai}
 fail=0; pass=0
@@ -24,6 +25,17 @@ out=$(printf '/exit\nnever answered\n' | "$BIN" chat 2>&1); rc=$?
 check "/exit ends at once (got $rc: $out)" '[ $rc -eq 0 ] && [ -z "$out" ]'
 out=$("$BIN" chat --max-tokn 3 </dev/null 2>&1); rc=$?
 check "typo'd flag exits 2 with a suggestion (got $rc: $out)" '[ $rc -eq 2 ] && [[ "$out" == *"did you mean '"'"'--max-tokens'"'"'"* ]]'
+
+# the opt-in precisions reach generate too: int8 on the 4-bit model runs and says so; a bad value is one line, exit 2
+SHARED=${FFAI_SHARED:-${FFAI_SOURCE_DIR:-.}/tests/data}
+out=$("$BIN" generate --model "$SHARED/models/ffai-tiny-qwen3-4bit" --precision int8 --prompt-ids 1,2,3 --max-tokens 4 --print-ids --stats 2>&1); rc=$?
+if grep -q avx512_vnni /proc/cpuinfo 2>/dev/null; then
+  check "generate --precision int8 runs and reports it (got $rc: $out)" '[ $rc -eq 0 ] && [[ "$out" == *"int8 precision"* ]]'
+else
+  check "generate --precision int8 is refused without VNNI (got $rc: $out)" '[ $rc -ne 0 ] && [[ "$out" == *"VNNI"* ]]'
+fi
+out=$("$BIN" generate --precision int4 2>&1); rc=$?
+check "bad --precision: one line, exit 2 (got $rc: $out)" '[ $rc -eq 2 ] && [ "$(printf "%s\n" "$out" | wc -l)" -eq 1 ] && [[ "$out" == *"f32, bf16 or int8"* ]]'
 
 echo "cli chat: $pass passed, $fail failed"
 [ $fail -eq 0 ]
