@@ -79,7 +79,9 @@ static int use_bf16(const kernel_ctx *kc, const wmat *W) {
 }
 
 /* The int8 path applies to affine 4/8-bit weights when it is switched on. */
-static int use_q8(const kernel_ctx *kc, const wmat *W) { return kc->precision == KERNEL_PRECISION_INT8 && kc->xq8 && q8_supported(W); }
+static int use_q8(const kernel_ctx *kc, const wmat *W, int T) {
+    return kc->precision == KERNEL_PRECISION_INT8 && kc->xq8 && q8_supported(W) && T <= kc->xq8_tokens && W->cols <= kc->xq8_cols;
+}
 
 static void to_bf16(kernel_ctx *kc, const float *x, int T, int ldx, int cols) {
     for (int t = 0; t < T; t++)
@@ -130,7 +132,7 @@ void k_matmul_multi(kernel_ctx *kc, const wmat *const *W, int n, const float *x,
         j.ldy[i] = ldy[i];
         j.step[i] = chunk_rows(kc, W[i]);
         j.first[i + 1] = j.first[i] + (W[i]->rows + j.step[i] - 1) / j.step[i];
-        if (use_q8(kc, W[i])) {
+        if (use_q8(kc, W[i], T)) {
             if (!quantized) q8_quantize(&j.qa, kc->xq8, W[i], x, T, ldx), quantized = 1;
             j.q8[i] = q8_act_fits(&j.qa, W[i]);
         }

@@ -89,7 +89,8 @@ typedef struct {
     size_t scratch_per_thread;
     int precision;       /* KERNEL_PRECISION_F32 (exact, default), _BF16 or _INT8 */
     uint16_t *xbf;       /* bf16 activations for the bf16 path: (max_T, max_cols) */
-    void *xq8;           /* int8 path: q8_act_bytes(max_T, max_cols) of activation buffer */
+    void *xq8;           /* int8 path: q8_act_bytes(xq8_tokens, xq8_cols) of activation buffer */
+    int xq8_tokens, xq8_cols;
 } kernel_ctx;
 #define KERNEL_PRECISION_F32 0
 #define KERNEL_PRECISION_BF16 1

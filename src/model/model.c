@@ -86,6 +86,7 @@ ffai_status ffai_model_load(const char *model, const ffai_model_options *opt, ff
         }
         m->xq8_bytes = q8_act_bytes(CTX_UBATCH, maxc);
         m->kc.xq8 = mem_alloc(m->xq8_bytes);
+        m->kc.xq8_tokens = CTX_UBATCH, m->kc.xq8_cols = maxc;
         if (!m->kc.xq8) {
             st = ffai_fail(err, FFAI_ERR_NOMEM, "out of memory for int8 activations");
             goto fail_acct;
