@@ -62,6 +62,11 @@ typedef struct {
  * token by `dot`: the matmul of the sets without a dedicated one for a format or T. */
 void mm_rows_expanded(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch, dot_fn dot);
 
+/* The generic attention and row-wise kernels, as kernel_set fields, for the sets without their own. */
+#define KERNELS_GENERIC_ROWWISE                                                                                    \
+    .attn_scores = attn_scores_generic, .exp_sum = exp_sum_generic, .attn_pv = attn_pv_generic, .silu_mul = k_silu_mul, \
+    .softmax = k_softmax
+
 /* The generic attention kernels (ISA sets without their own reuse these). */
 void attn_scores_generic(const float *q, int ng, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds);
 float exp_sum_generic(float *x, int n, float m);

@@ -39,10 +39,6 @@ const kernel_set kernels_avx2 = {
     .mm_rows = mm_rows_avx2,
     .dot = dot_avx2,
     .axpy = axpy_avx2,
-    .attn_scores = attn_scores_generic,
-    .exp_sum = exp_sum_generic,
-    .attn_pv = attn_pv_generic,
-    .silu_mul = k_silu_mul,
-    .softmax = k_softmax,
+    KERNELS_GENERIC_ROWWISE,
 };
 #endif

@@ -59,9 +59,5 @@ const kernel_set kernels_generic = {
     .mm_rows = mm_rows_generic,
     .dot = dot_generic,
     .axpy = axpy_generic,
-    .attn_scores = attn_scores_generic,
-    .exp_sum = exp_sum_generic,
-    .attn_pv = attn_pv_generic,
-    .silu_mul = k_silu_mul,
-    .softmax = k_softmax,
+    KERNELS_GENERIC_ROWWISE,
 };

@@ -125,10 +125,6 @@ const kernel_set kernels_neon = {
     .mm_rows = mm_rows_neon,
     .dot = dot_neon,
     .axpy = axpy_neon,
-    .attn_scores = attn_scores_generic,
-    .exp_sum = exp_sum_generic,
-    .attn_pv = attn_pv_generic,
-    .silu_mul = k_silu_mul,
-    .softmax = k_softmax,
+    KERNELS_GENERIC_ROWWISE,
 };
 #endif
