@@ -167,11 +167,8 @@ int cmd_bench(int argc, char **argv) {
         if (strlen(date) != 10 || sscanf(date, "%4d-%2d-%2d%c", &y, &mo, &d, &extra) != 3 || mo < 1 || mo > 12 || d < 1 || d > 31)
             return bench_fail(method, "--date must be YYYY-MM-DD — fix the value"), 2;
     }
-    ffai_precision prec = FFAI_PRECISION_F32;
-    if (strcmp(precision, "f32") == 0) prec = FFAI_PRECISION_F32;
-    else if (strcmp(precision, "bf16") == 0) prec = FFAI_PRECISION_BF16;
-    else if (strcmp(precision, "int8") == 0) prec = FFAI_PRECISION_INT8;
-    else return bench_fail(method, "--precision must be f32, bf16 or int8 — pick one"), 2;
+    ffai_precision prec;
+    if (cli_parse_precision("bench", precision, &prec)) return 2;
     char why[4200];
     if (check_report_dir(report_dir, why, sizeof why)) return bench_fail(method, why);
     ffai_bench *b = NULL;
