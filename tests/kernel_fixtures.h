@@ -9,18 +9,18 @@
 #include "kernels/wmat.h"
 
 static uint64_t rng = 0x1234567887654321ull;
-static uint32_t rnd(void) {
+static inline uint32_t rnd(void) {
     rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
     return (uint32_t)rng;
 }
-static float frand(void) { return ((int)(rnd() % 20001) - 10000) / 10000.0f; }
+static inline float frand(void) { return ((int)(rnd() % 20001) - 10000) / 10000.0f; }
 
 typedef struct {
     wmat m;
     void *w, *s, *b;
 } owned;
 
-static owned make(wt_kind kind, int rows, int cols, int bits, int group, wt_kind sb) {
+static inline owned make(wt_kind kind, int rows, int cols, int bits, int group, wt_kind sb) {
     owned o;
     memset(&o, 0, sizeof o);
     o.m.kind = kind, o.m.rows = rows, o.m.cols = cols;
@@ -55,7 +55,7 @@ static owned make(wt_kind kind, int rows, int cols, int bits, int group, wt_kind
     return o;
 }
 
-static void drop(owned *o) {
+static inline void drop(owned *o) {
     free(o->w);
     free(o->s);
     free(o->b);

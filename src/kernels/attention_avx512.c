@@ -1,7 +1,8 @@
-/* attention_avx512.c — AVX-512 attention: scores over 16 keys at a time from
- * the transposed K cache (no horizontal sums), a vector exp for the softmax,
- * and P·V with each V row loaded once for all heads of a KV group. */
+/* attention_avx512.c — AVX-512 attention kernels: scores over 32 keys at a time from
+ * the blocked K cache (no horizontal sums), a vector exp for the softmax, and P.V
+ * with each V row loaded once for up to four query rows. */
 #if defined(__x86_64__)
+#pragma GCC optimize("O3")
 #include <immintrin.h>
 #include <math.h>
 
@@ -9,7 +10,11 @@
 #include "kernels/kernels.h"
 
 #define TGT __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma")))
-#define MAXG 16 /* query heads per KV head handled in registers at once */
+#define AI __attribute__((always_inline))
+/* Software prefetch distance along the K and V streams, in floats (16 KB): decode attention
+ * streams the whole cache from memory, and the hardware prefetcher alone left a core at
+ * ~60 % of its read bandwidth (bench/attn_bench). */
+#define ATT_AHEAD 4096
 
 /* Lanes of the key block starting at s0 that fall in [lo, hi). */
 TGT static inline __mmask16 key_mask(int s0, int lo, int hi) {
@@ -19,57 +24,48 @@ TGT static inline __mmask16 key_mask(int s0, int lo, int hi) {
     return (__mmask16)m;
 }
 
-TGT void attn_scores_avx512(const float *q, int ng, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds) {
-    __m512 sc = _mm512_set1_ps(scale);
-    for (int h0 = 0; h0 < ng; h0 += 4) {
-        int nh = ng - h0 < 4 ? ng - h0 : 4;
-        for (int s = lo & ~(KBLK - 1); s < hi; s += KBLK) {
-            __mmask16 m = key_mask(s, lo, hi);
-            const float *kb = Kb + (size_t)(s / KBLK) * hd * KBLK;
-            __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-            for (int d = 0; d < hd; d++) {
-                __m512 k = _mm512_loadu_ps(kb + (size_t)d * KBLK);
-                a0 = _mm512_fmadd_ps(_mm512_set1_ps(q[(h0 + 0) * hd + d]), k, a0);
-                if (nh > 1) a1 = _mm512_fmadd_ps(_mm512_set1_ps(q[(h0 + 1) * hd + d]), k, a1);
-                if (nh > 2) a2 = _mm512_fmadd_ps(_mm512_set1_ps(q[(h0 + 2) * hd + d]), k, a2);
-                if (nh > 3) a3 = _mm512_fmadd_ps(_mm512_set1_ps(q[(h0 + 3) * hd + d]), k, a3);
+/* NQ (<= ATTN_QB) query rows x 32 keys (two key blocks) per register tile: per head-dim
+ * step, two contiguous K loads and NQ broadcasts feed 2 NQ independent FMA chains. */
+AI TGT static inline void scores_rows(const float *q, size_t qstride, int hd, const float *Kb, int lo, int hi, __m512 sc, float *scores, int lds,
+                                      const int NQ) {
+    int base = lo & ~(KBLK - 1);
+    for (int s = base; s < hi; s += 2 * KBLK) {
+        __mmask16 m0 = key_mask(s, lo, hi), m1 = key_mask(s + KBLK, lo, hi);
+        const float *b0 = Kb + (size_t)(s / KBLK) * hd * KBLK, *b1 = b0 + (size_t)hd * KBLK;
+        __m512 a[ATTN_QB][2];
+        for (int i = 0; i < NQ; i++) a[i][0] = a[i][1] = _mm512_setzero_ps();
+        for (int d = 0; d < hd; d++) {
+            __m512 k0 = _mm512_loadu_ps(b0 + (size_t)d * KBLK), k1 = _mm512_maskz_loadu_ps(m1 ? 0xffff : 0, b1 + (size_t)d * KBLK);
+            _mm_prefetch((const char *)(b0 + (size_t)d * KBLK + ATT_AHEAD), _MM_HINT_T0);
+            _mm_prefetch((const char *)(b1 + (size_t)d * KBLK + ATT_AHEAD), _MM_HINT_T0);
+            for (int i = 0; i < NQ; i++) {
+                __m512 b = _mm512_set1_ps(q[(size_t)i * qstride + d]);
+                a[i][0] = _mm512_fmadd_ps(b, k0, a[i][0]);
+                a[i][1] = _mm512_fmadd_ps(b, k1, a[i][1]);
             }
-            _mm512_mask_storeu_ps(scores + (size_t)(h0 + 0) * lds + s, m, _mm512_mul_ps(a0, sc));
-            if (nh > 1) _mm512_mask_storeu_ps(scores + (size_t)(h0 + 1) * lds + s, m, _mm512_mul_ps(a1, sc));
-            if (nh > 2) _mm512_mask_storeu_ps(scores + (size_t)(h0 + 2) * lds + s, m, _mm512_mul_ps(a2, sc));
-            if (nh > 3) _mm512_mask_storeu_ps(scores + (size_t)(h0 + 3) * lds + s, m, _mm512_mul_ps(a3, sc));
+        }
+        for (int i = 0; i < NQ; i++) {
+            float *row = scores + (size_t)i * lds + (s - base);
+            _mm512_mask_storeu_ps(row, m0, _mm512_mul_ps(a[i][0], sc));
+            if (m1) _mm512_mask_storeu_ps(row + KBLK, m1, _mm512_mul_ps(a[i][1], sc));
         }
     }
 }
 
-/* Up to 8 queries x 32 keys (two key blocks) per register tile: per head-dim
- * step, two contiguous K loads and eight broadcasts feed sixteen FMAs. */
-TGT void attn_scores_multi_avx512(const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi, float scale, float *scores,
-                                  int lds) {
+TGT void attn_scores_avx512(const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds) {
     __m512 sc = _mm512_set1_ps(scale);
-    for (int s = lo & ~(KBLK - 1); s < hi; s += 2 * KBLK) {
-        __mmask16 m0 = key_mask(s, lo, hi), m1 = key_mask(s + KBLK, lo, hi);
-        const float *b0 = Kb + (size_t)(s / KBLK) * hd * KBLK, *b1 = b0 + (size_t)hd * KBLK;
-        __m512 a[ATTN_QB][2];
-        for (int i = 0; i < ATTN_QB; i++) a[i][0] = a[i][1] = _mm512_setzero_ps();
-        for (int d = 0; d < hd; d++) {
-            __m512 k0 = _mm512_loadu_ps(b0 + (size_t)d * KBLK), k1 = _mm512_maskz_loadu_ps(m1 ? 0xffff : 0, b1 + (size_t)d * KBLK);
-            if (nq == ATTN_QB)
-                for (int i = 0; i < ATTN_QB; i++) {
-                    __m512 b = _mm512_set1_ps(q[(size_t)i * qstride + d]);
-                    a[i][0] = _mm512_fmadd_ps(b, k0, a[i][0]);
-                    a[i][1] = _mm512_fmadd_ps(b, k1, a[i][1]);
-                }
-            else
-                for (int i = 0; i < nq; i++) {
-                    __m512 b = _mm512_set1_ps(q[(size_t)i * qstride + d]);
-                    a[i][0] = _mm512_fmadd_ps(b, k0, a[i][0]);
-                    a[i][1] = _mm512_fmadd_ps(b, k1, a[i][1]);
-                }
-        }
-        for (int i = 0; i < nq; i++) {
-            _mm512_mask_storeu_ps(scores + (size_t)i * lds + s, m0, _mm512_mul_ps(a[i][0], sc));
-            if (m1) _mm512_mask_storeu_ps(scores + (size_t)i * lds + s + KBLK, m1, _mm512_mul_ps(a[i][1], sc));
+    for (int i0 = 0; i0 < nq; i0 += ATTN_QB) {
+        const float *qi = q + (size_t)i0 * qstride;
+        float *si = scores + (size_t)i0 * lds;
+        switch (nq - i0 < ATTN_QB ? nq - i0 : ATTN_QB) {
+        case 1: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 1); break;
+        case 2: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 2); break;
+        case 3: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 3); break;
+        case 4: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 4); break;
+        case 5: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 5); break;
+        case 6: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 6); break;
+        case 7: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 7); break;
+        default: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 8); break;
         }
     }
 }
@@ -128,44 +124,52 @@ TGT float exp_sum_avx512(float *x, int n, float m) {
     return _mm512_reduce_add_ps(acc);
 }
 
-TGT void softmax_avx512(float *x, int n) {
-    __m512 mv = _mm512_set1_ps(-INFINITY);
-    int i = 0;
-    for (; i + 16 <= n; i += 16) mv = _mm512_max_ps(mv, _mm512_loadu_ps(x + i));
-    float m = _mm512_reduce_max_ps(mv);
-    for (; i < n; i++) m = x[i] > m ? x[i] : m;
-    __m512 inv = _mm512_set1_ps(1.0f / exp_sum_avx512(x, n, m));
-    for (i = 0; i + 16 <= n; i += 16) _mm512_storeu_ps(x + i, _mm512_mul_ps(_mm512_loadu_ps(x + i), inv));
-    if (i < n) {
-        __mmask16 k = (__mmask16)((1u << (n - i)) - 1u);
-        _mm512_mask_storeu_ps(x + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, x + i), inv));
+/* NH (<= 4) rows x ND (<= 4) vectors of 16 output columns in registers: per key, ND V loads
+ * and NH broadcasts of P feed NH x ND FMAs. */
+AI TGT static inline void pv_rows(const float *P, int lds, const float *V, int ldv, int n, int hd, float *out, const int NH, const int ND) {
+    __m512 a[4][4];
+    for (int h = 0; h < NH; h++)
+        for (int k = 0; k < ND; k++) a[h][k] = _mm512_loadu_ps(out + (size_t)h * hd + 16 * k);
+    for (int s = 0; s < n; s++) {
+        const float *v = V + (size_t)s * ldv;
+        __m512 vv[4];
+        for (int k = 0; k < ND; k++) vv[k] = _mm512_loadu_ps(v + 16 * k);
+        for (int k = 0; k < ND; k++) _mm_prefetch((const char *)(v + 16 * k + ATT_AHEAD), _MM_HINT_T0);
+        for (int h = 0; h < NH; h++) {
+            __m512 p = _mm512_set1_ps(P[(size_t)h * lds + s]);
+            for (int k = 0; k < ND; k++) a[h][k] = _mm512_fmadd_ps(p, vv[k], a[h][k]);
+        }
     }
+    for (int h = 0; h < NH; h++)
+        for (int k = 0; k < ND; k++) _mm512_storeu_ps(out + (size_t)h * hd + 16 * k, a[h][k]);
 }
 
-TGT void attn_pv_avx512(const float *P, int ng, int lds, const float *V, int ldv, int lo, int hi, int hd, float *out) {
-    if (hd % 16 != 0 || ng > MAXG) {
-        attn_pv_generic(P, ng, lds, V, ldv, lo, hi, hd, out);
+#define PV_CASES(ND)                                                    \
+    switch (nh) {                                                       \
+    case 1: pv_rows(Ph, lds, Vd, ldv, n, hd, Od, 1, ND); break;         \
+    case 2: pv_rows(Ph, lds, Vd, ldv, n, hd, Od, 2, ND); break;         \
+    case 3: pv_rows(Ph, lds, Vd, ldv, n, hd, Od, 3, ND); break;         \
+    default: pv_rows(Ph, lds, Vd, ldv, n, hd, Od, 4, ND); break;        \
+    }
+
+TGT void attn_pv_avx512(const float *P, int nq, int lds, const float *V, int ldv, int n, int hd, float *out) {
+    if (hd % 16 != 0) {
+        attn_pv_generic(P, nq, lds, V, ldv, n, hd, out);
         return;
     }
-    /* 64 output columns at a time; up to 4 heads keep 4 accumulators each */
-    for (int d0 = 0; d0 < hd; d0 += 64) {
-        int nd = hd - d0 < 64 ? (hd - d0) / 16 : 4;
-        for (int h0 = 0; h0 < ng; h0 += 4) {
-            int nh = ng - h0 < 4 ? ng - h0 : 4;
-            __m512 a[4][4];
-            for (int h = 0; h < 4; h++)
-                for (int j = 0; j < 4; j++) a[h][j] = _mm512_setzero_ps();
-            for (int s = lo; s < hi; s++) {
-                const float *v = V + (size_t)s * ldv + d0;
-                __m512 vv[4];
-                for (int j = 0; j < nd; j++) vv[j] = _mm512_loadu_ps(v + 16 * j);
-                for (int h = 0; h < nh; h++) {
-                    __m512 p = _mm512_set1_ps(P[(size_t)(h0 + h) * lds + s]);
-                    for (int j = 0; j < nd; j++) a[h][j] = _mm512_fmadd_ps(p, vv[j], a[h][j]);
-                }
+    for (int h0 = 0; h0 < nq; h0 += 4) {
+        int nh = nq - h0 < 4 ? nq - h0 : 4;
+        const float *Ph = P + (size_t)h0 * lds;
+        for (int d0 = 0; d0 < hd;) {
+            const float *Vd = V + d0;
+            float *Od = out + (size_t)h0 * hd + d0;
+            if (hd - d0 >= 64) {
+                PV_CASES(4)
+                d0 += 64;
+            } else {
+                PV_CASES(1)
+                d0 += 16;
             }
-            for (int h = 0; h < nh; h++)
-                for (int j = 0; j < nd; j++) _mm512_storeu_ps(out + (size_t)(h0 + h) * hd + d0 + 16 * j, a[h][j]);
         }
     }
 }

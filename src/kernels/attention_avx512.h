@@ -2,16 +2,13 @@
 #ifndef FFAI_KERNELS_ATTENTION_AVX512_H
 #define FFAI_KERNELS_ATTENTION_AVX512_H
 
-void attn_scores_avx512(const float *q, int ng, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds);
+#include <stddef.h>
+
+void attn_scores_avx512(const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds);
 float exp_sum_avx512(float *x, int n, float m);
-void attn_pv_avx512(const float *P, int ng, int lds, const float *V, int ldv, int lo, int hi, int hd, float *out);
+void attn_pv_avx512(const float *P, int nq, int lds, const float *V, int ldv, int n, int hd, float *out);
 
 /* gate = silu(gate) * up, with the vector exp of the softmax. */
 void silu_mul_avx512(float *gate, const float *up, int n);
-
-void attn_scores_multi_avx512(const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi, float scale, float *scores,
-                              int lds);
-
-void softmax_avx512(float *x, int n);
 
 #endif

@@ -13,7 +13,7 @@
  * x (T, ldx) row-major, y (T, ldy). `scratch` holds at least KERNEL_SCRATCH(cols) floats. */
 typedef void (*mm_rows_fn)(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch);
 #define MM_TILE_ROWS 4
-#define ATTN_QB 8         /* prefill: queries per attention block */
+#define ATTN_QB 8         /* attention: query rows per block (attention.h) */
 #define MM_PANEL_ROWS 64 /* prefill: rows expanded into one k-major panel */
 #define MM_PANEL_K 128   /* prefill: depth of one panel block */
 #define KERNEL_SCRATCH(cols) \
@@ -30,13 +30,15 @@ typedef void (*axpy_fn)(float *y, float a, const float *x, int n);
 #define KBLK 16
 static inline size_t k_index(int s, int d, int hd) { return (size_t)(s / KBLK) * (size_t)hd * KBLK + (size_t)d * KBLK + (size_t)(s % KBLK); }
 
-/* Attention scores for the ng query heads sharing one KV head:
- * scores[h * lds + s] = scale * q[h] . K[s] for s in [lo, hi); q: (ng, hd). */
-typedef void (*attn_scores_fn)(const float *q, int ng, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds);
+/* Attention scores for nq query rows (q_i = q + i * qstride) of one KV head against its keys
+ * [lo, hi): scores[i * lds + s - base] = scale * q_i . K[s], where base = lo rounded down to a
+ * multiple of KBLK (a row holds hi - base floats; entries before lo are left undefined). */
+typedef void (*attn_scores_fn)(const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi, float scale, float *scores,
+                               int lds);
 /* x[i] = exp(x[i] - m) over n floats; returns their sum. */
 typedef float (*exp_sum_fn)(float *x, int n, float m);
-/* out[h] (hd,) = sum_{s in [lo, hi)} P[h * lds + s] * V[s * ldv + :] for h < ng. */
-typedef void (*attn_pv_fn)(const float *P, int ng, int lds, const float *V, int ldv, int lo, int hi, int hd, float *out);
+/* Accumulates out[i * hd + :] += sum_{j < n} P[i * lds + j] * V[j * ldv + :] for i < nq. */
+typedef void (*attn_pv_fn)(const float *P, int nq, int lds, const float *V, int ldv, int n, int hd, float *out);
 
 typedef struct {
     const char *name;   /* "avx512", "avx2", "generic" */
@@ -47,12 +49,6 @@ typedef struct {
     exp_sum_fn exp_sum;
     attn_pv_fn attn_pv;
     void (*silu_mul)(float *gate, const float *up, int n); /* gate = silu(gate) * up */
-    void (*softmax)(float *x, int n);                       /* in place over n */
-    /* Prefill attention scores for nq (<= ATTN_QB) queries of one head at once, so each K
-     * load serves them all: scores[i * lds + s] = scale * q_i . K[:, s] for s in [lo, hi),
-     * q_i = q + i * qstride. NULL: use attn_scores per query. */
-    void (*attn_scores_multi)(const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi, float scale, float *scores,
-                              int lds);
     /* Opt-in bf16 precision (NULL when the CPU lacks it): bf16 weights times
      * activations rounded to bf16 (xb, (T, ldx) bf16), accumulated in f32. */
     void (*mm_rows_bf16)(const wmat *W, const uint16_t *xb, int T, int ldx, float *y, int ldy, int r0, int r1);
@@ -64,13 +60,12 @@ void mm_rows_expanded(const wmat *W, const float *x, int T, int ldx, float *y, i
 
 /* The generic attention and row-wise kernels, as kernel_set fields, for the sets without their own. */
 #define KERNELS_GENERIC_ROWWISE                                                                                    \
-    .attn_scores = attn_scores_generic, .exp_sum = exp_sum_generic, .attn_pv = attn_pv_generic, .silu_mul = k_silu_mul, \
-    .softmax = k_softmax
+    .attn_scores = attn_scores_generic, .exp_sum = exp_sum_generic, .attn_pv = attn_pv_generic, .silu_mul = k_silu_mul
 
 /* The generic attention kernels (ISA sets without their own reuse these). */
-void attn_scores_generic(const float *q, int ng, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds);
+void attn_scores_generic(const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds);
 float exp_sum_generic(float *x, int n, float m);
-void attn_pv_generic(const float *P, int ng, int lds, const float *V, int ldv, int lo, int hi, int hd, float *out);
+void attn_pv_generic(const float *P, int nq, int lds, const float *V, int ldv, int n, int hd, float *out);
 
 /* Generic reference kernels (always available). */
 extern const kernel_set kernels_generic;
@@ -111,8 +106,6 @@ void k_matmul_multi(kernel_ctx *kc, const wmat *const *W, int n, const float *x,
 /* Row-wise ops (single-threaded; cheap next to the matmuls). */
 /* RMSNorm: out = x / sqrt(mean(x^2) + eps) * w   (x, w, out: (n,)); w NULL = no scale */
 void k_rmsnorm(float *out, const float *x, const float *w, int n, float eps);
-/* softmax in place over n */
-void k_softmax(float *x, int n);
 /* out = act(gate) * up, over n */
 void k_silu_mul(float *gate, const float *up, int n);
 void k_gelu_tanh_mul(float *gate, const float *up, int n);

@@ -535,8 +535,7 @@ void mm_rows_bf16_avx512(const wmat *W, const uint16_t *xb, int T, int ldx, floa
 /* Every AVX-512 kernel; the two sets differ only in the opt-in bf16 path. */
 #define AVX512_KERNELS                                                                                                  \
     .name = "avx512", .mm_rows = mm_rows_avx512, .dot = dot_avx512, .axpy = axpy_avx512, .attn_scores = attn_scores_avx512,     \
-    .exp_sum = exp_sum_avx512, .attn_pv = attn_pv_avx512, .silu_mul = silu_mul_avx512, .softmax = softmax_avx512,                \
-    .attn_scores_multi = attn_scores_multi_avx512
+    .exp_sum = exp_sum_avx512, .attn_pv = attn_pv_avx512, .silu_mul = silu_mul_avx512
 
 const kernel_set kernels_avx512 = {AVX512_KERNELS, .mm_rows_bf16 = mm_rows_bf16_avx512};
 

@@ -26,13 +26,14 @@ static void mm_rows_generic(const wmat *W, const float *x, int T, int ldx, float
     mm_rows_expanded(W, x, T, ldx, y, ldy, r0, r1, scratch, dot_generic);
 }
 
-void attn_scores_generic(const float *q, int ng, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds) {
-    for (int h = 0; h < ng; h++) {
-        float *sc = scores + (size_t)h * lds;
+void attn_scores_generic(const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds) {
+    int base = lo & ~(KBLK - 1);
+    for (int i = 0; i < nq; i++) {
+        const float *qi = q + (size_t)i * qstride;
         for (int s = lo; s < hi; s++) {
             float acc = 0.0f;
-            for (int d = 0; d < hd; d++) acc += q[h * hd + d] * Kb[k_index(s, d, hd)];
-            sc[s] = acc * scale;
+            for (int d = 0; d < hd; d++) acc += qi[d] * Kb[k_index(s, d, hd)];
+            scores[(size_t)i * lds + (s - base)] = acc * scale;
         }
     }
 }
@@ -46,12 +47,9 @@ float exp_sum_generic(float *x, int n, float m) {
     return (float)sum;
 }
 
-void attn_pv_generic(const float *P, int ng, int lds, const float *V, int ldv, int lo, int hi, int hd, float *out) {
-    for (int h = 0; h < ng; h++) {
-        float *o = out + (size_t)h * hd;
-        for (int d = 0; d < hd; d++) o[d] = 0.0f;
-        for (int s = lo; s < hi; s++) axpy_generic(o, P[(size_t)h * lds + s], V + (size_t)s * ldv, hd);
-    }
+void attn_pv_generic(const float *P, int nq, int lds, const float *V, int ldv, int n, int hd, float *out) {
+    for (int i = 0; i < nq; i++)
+        for (int s = 0; s < n; s++) axpy_generic(out + (size_t)i * hd, P[(size_t)i * lds + s], V + (size_t)s * ldv, hd);
 }
 
 const kernel_set kernels_generic = {

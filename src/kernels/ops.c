@@ -1,4 +1,4 @@
-/* ops.c — row-wise reference ops: norms, activations, softmax, RoPE. */
+/* ops.c — row-wise reference ops: norms, activations, RoPE. */
 #include <math.h>
 
 #include "kernels/kernels.h"
@@ -12,18 +12,6 @@ void k_rmsnorm(float *out, const float *x, const float *w, int n, float eps) {
         for (int i = 0; i < n; i++) out[i] = x[i] * scale * w[i];
     else
         for (int i = 0; i < n; i++) out[i] = x[i] * scale;
-}
-
-void k_softmax(float *x, int n) {
-    float m = -INFINITY;
-    for (int i = 0; i < n; i++) m = x[i] > m ? x[i] : m;
-    double s = 0.0;
-    for (int i = 0; i < n; i++) {
-        x[i] = expf(x[i] - m);
-        s += x[i];
-    }
-    float inv = (float)(1.0 / s);
-    for (int i = 0; i < n; i++) x[i] *= inv;
 }
 
 void k_silu_mul(float *gate, const float *up, int n) {

@@ -5,82 +5,59 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "kernels/attention.h"
 #include "model/model_internal.h"
 
-/* ---- attention: one task per (token, KV head), covering the query heads that
- * share it (GQA); softmax over the causal (or sliding) window ---- */
+/* ---- attention: tiled with an online softmax (kernels/attention.h). Decode: one task
+ * per (token, KV head), whose rows are the query heads sharing it (GQA). Prefill: one
+ * task per (block of ATTN_QB tokens, KV head), a block's rows being its tokens for one
+ * query head, so each K and V tile is read once per block. ---- */
 typedef struct {
     ffai_context *c;
     int layer, n, pos0;
 } attn_job;
 
+static attn_rows_job attn_head(const attn_job *j, int kh) {
+    const ffai_context *c = j->c;
+    const model_config *cfg = &c->m->cfg;
+    attn_rows_job r = {0};
+    r.Kb = c->k_cache[j->layer] + (size_t)kh * c->k_head_stride;
+    r.V = c->v_cache[j->layer] + (size_t)kh * c->v_head_stride;
+    r.ldv = cfg->head_dim;
+    r.hd = cfg->head_dim;
+    r.scale = cfg->query_pre_attn_scalar > 0 ? (float)(1.0 / sqrt(cfg->query_pre_attn_scalar)) : (float)(1.0 / sqrt((double)cfg->head_dim));
+    r.softcap = (float)cfg->attn_logit_softcap;
+    r.window = c->m->layers[j->layer].sliding ? cfg->sliding_window : 0;
+    return r;
+}
+
 static void attn_task(void *p, int task, int tid) {
     attn_job *j = p;
     ffai_context *c = j->c;
-    const ffai_model *m = c->m;
-    const model_config *cfg = &m->cfg;
-    const kernel_set *ks = m->kc.ks;
-    int nh = cfg->n_heads, nkv = cfg->n_kv_heads, hd = cfg->head_dim, group = nh / nkv;
-    int kvw = nkv * hd, ld = c->n_ctx;
-    const float *Kb = c->k_cache[j->layer], *V = c->v_cache[j->layer];
-    float *scores = c->scores + (size_t)tid * c->scores_per_thread;
-    float scale = cfg->query_pre_attn_scalar > 0 ? (float)(1.0 / sqrt(cfg->query_pre_attn_scalar)) : (float)(1.0 / sqrt((double)hd));
-    float cap = (float)cfg->attn_logit_softcap;
-    int win = m->layers[j->layer].sliding ? cfg->sliding_window : 0;
-    {
-        int t = task / nkv, kh = task % nkv;
-        int qpos = j->pos0 + t, hi = qpos + 1;
-        int lo = win > 0 && qpos - win + 1 > 0 ? qpos - win + 1 : 0;
-        const float *q = c->q + (size_t)t * nh * hd + (size_t)kh * group * hd;
-        ks->attn_scores(q, group, hd, Kb + (size_t)kh * c->k_head_stride, lo, hi, scale, scores, ld);
-        for (int h = 0; h < group; h++) {
-            float *sc = scores + (size_t)h * ld;
-            if (cap > 0)
-                for (int s = lo; s < hi; s++) sc[s] = cap * tanhf(sc[s] / cap);
-            ks->softmax(sc + lo, hi - lo);
-        }
-        ks->attn_pv(scores, group, ld, V + (size_t)kh * hd, kvw, lo, hi, hd, c->att + (size_t)t * nh * hd + (size_t)kh * group * hd);
-    }
+    const model_config *cfg = &c->m->cfg;
+    int nkv = cfg->n_kv_heads, hd = cfg->head_dim, group = cfg->n_heads / nkv, t = task / nkv, kh = task % nkv;
+    size_t off = (size_t)t * cfg->n_heads * hd + (size_t)kh * group * hd;
+    attn_rows_job r = attn_head(j, kh);
+    r.q = c->q + off, r.qstride = (size_t)hd, r.nq = group;
+    r.qpos0 = j->pos0 + t, r.step = 0;
+    r.out = c->att + off, r.ldo = (size_t)hd;
+    attn_rows(c->m->kc.ks, &r, c->scores + (size_t)tid * c->scores_per_thread);
 }
 
-/* Prefill: one task per (block of ATTN_QB tokens, KV head); for each query
- * head of the group the block's queries share every K and V load. */
 static void attn_block_task(void *p, int chunk, int tid) {
     attn_job *j = p;
-    /* largest blocks (latest positions) first, so the last chunks claimed are short */
-    int task = ((j->n + ATTN_QB - 1) / ATTN_QB) * j->c->m->cfg.n_kv_heads - 1 - chunk;
     ffai_context *c = j->c;
-    const ffai_model *m = c->m;
-    const model_config *cfg = &m->cfg;
-    const kernel_set *ks = m->kc.ks;
-    int nh = cfg->n_heads, nkv = cfg->n_kv_heads, hd = cfg->head_dim, group = nh / nkv;
-    int kvw = nkv * hd, ld = c->n_ctx, qdim = nh * hd;
-    const float *Kb = c->k_cache[j->layer], *V = c->v_cache[j->layer];
-    float *scores = c->scores + (size_t)tid * c->scores_per_thread, *out = scores + (size_t)ATTN_QB * ld;
-    float scale = cfg->query_pre_attn_scalar > 0 ? (float)(1.0 / sqrt(cfg->query_pre_attn_scalar)) : (float)(1.0 / sqrt((double)hd));
-    float cap = (float)cfg->attn_logit_softcap;
-    int win = m->layers[j->layer].sliding ? cfg->sliding_window : 0;
-    {
-        int t0 = (task / nkv) * ATTN_QB, kh = task % nkv;
-        int nq = j->n - t0 < ATTN_QB ? j->n - t0 : ATTN_QB;
-        int q0 = j->pos0 + t0, hi = q0 + nq;
-        int lo = win > 0 && q0 - win + 1 > 0 ? q0 - win + 1 : 0;
-        for (int h = 0; h < group; h++) {
-            int head = kh * group + h;
-            ks->attn_scores_multi(c->q + (size_t)t0 * qdim + (size_t)head * hd, nq, (size_t)qdim, hd, Kb + (size_t)kh * c->k_head_stride, lo, hi,
-                                  scale, scores, ld);
-            for (int i = 0; i < nq; i++) {
-                float *sc = scores + (size_t)i * ld;
-                int qpos = q0 + i, li = win > 0 && qpos - win + 1 > 0 ? qpos - win + 1 : 0, hii = qpos + 1;
-                if (cap > 0)
-                    for (int s = li; s < hii; s++) sc[s] = cap * tanhf(sc[s] / cap);
-                ks->softmax(sc + li, hii - li);
-                if (li > lo) memset(sc + lo, 0, (size_t)(li - lo) * sizeof(float)); /* outside this query's window */
-                if (hi > hii) memset(sc + hii, 0, (size_t)(hi - hii) * sizeof(float)); /* causal: later keys of the block */
-            }
-            ks->attn_pv(scores, nq, ld, V + (size_t)kh * hd, kvw, lo, hi, hd, out);
-            for (int i = 0; i < nq; i++) memcpy(c->att + (size_t)(t0 + i) * qdim + (size_t)head * hd, out + (size_t)i * hd, (size_t)hd * sizeof(float));
-        }
+    const model_config *cfg = &c->m->cfg;
+    int nkv = cfg->n_kv_heads, hd = cfg->head_dim, group = cfg->n_heads / nkv, qdim = cfg->n_heads * hd;
+    /* largest blocks (latest positions) first, so the last chunks claimed are short */
+    int task = (j->n + ATTN_QB - 1) / ATTN_QB * nkv - 1 - chunk, t0 = task / nkv * ATTN_QB, kh = task % nkv;
+    attn_rows_job r = attn_head(j, kh);
+    r.qstride = (size_t)qdim, r.nq = j->n - t0 < ATTN_QB ? j->n - t0 : ATTN_QB;
+    r.qpos0 = j->pos0 + t0, r.step = 1, r.ldo = (size_t)qdim;
+    for (int h = 0; h < group; h++) {
+        size_t off = (size_t)t0 * qdim + (size_t)(kh * group + h) * hd;
+        r.q = c->q + off, r.out = c->att + off;
+        attn_rows(c->m->kc.ks, &r, c->scores + (size_t)tid * c->scores_per_thread);
     }
 }
 
@@ -138,16 +115,20 @@ void forward_batch(ffai_context *c, const int32_t *ids, int n) {
             for (int h = 0; h < nh; h++) k_rope(c->q + (size_t)t * nq + (size_t)h * hd, cs, sn, hd);
             for (int h = 0; h < nkvh; h++) k_rope(c->k + (size_t)t * nkv + (size_t)h * hd, cs, sn, hd);
         }
-        /* K is cached per KV head in blocks of KBLK keys (kernels.h: k_index), so scores run along keys */
+        /* K is cached per KV head in blocks of KBLK keys (kernels.h: k_index), so scores run along keys;
+         * V per KV head, so P.V reads each head's values as one contiguous run */
         for (int t = 0; t < n; t++)
             for (int h = 0; h < nkvh; h++)
                 for (int d = 0; d < hd; d++)
                     c->k_cache[l][(size_t)h * c->k_head_stride + k_index(pos0 + t, d, hd)] = c->k[(size_t)t * nkv + (size_t)h * hd + d];
-        memcpy(c->v_cache[l] + (size_t)pos0 * nkv, c->v, (size_t)n * nkv * sizeof(float));
+        for (int t = 0; t < n; t++)
+            for (int h = 0; h < nkvh; h++)
+                memcpy(c->v_cache[l] + (size_t)h * c->v_head_stride + (size_t)(pos0 + t) * hd, c->v + (size_t)t * nkv + (size_t)h * hd,
+                       (size_t)hd * sizeof(float));
         LAP(rope);
         attn_job aj = {c, l, n, pos0};
         /* one chunk per task; threads claim them one at a time, which also balances the causal rows */
-        if (n > 1 && kc->ks->attn_scores_multi) tp_run(kc->tp, (n + ATTN_QB - 1) / ATTN_QB * cfg->n_kv_heads, attn_block_task, &aj);
+        if (n > 1) tp_run(kc->tp, (n + ATTN_QB - 1) / ATTN_QB * cfg->n_kv_heads, attn_block_task, &aj);
         else tp_run(kc->tp, n * cfg->n_kv_heads, attn_task, &aj);
         LAP(attention);
         k_matmul(kc, &L->wo, c->att, n, nq, c->tmp, H);

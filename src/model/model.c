@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/mem.h"
+#include "kernels/attention.h"
 #include "kernels/matmul_q8.h"
 #include "model/model_internal.h"
 
@@ -174,6 +175,7 @@ ffai_status ffai_context_create(ffai_model *m, int n_ctx, ffai_context **out, ff
     if (!c->k_cache || !c->v_cache) goto nomem;
     size_t per = (size_t)n_ctx * nkv * sizeof(float);
     c->k_head_stride = (size_t)((n_ctx + KBLK - 1) / KBLK * KBLK) * hd;
+    c->v_head_stride = (size_t)n_ctx * hd;
     size_t kper = c->k_head_stride * cfg->n_kv_heads * sizeof(float);
     for (int l = 0; l < L; l++) {
         c->k_cache[l] = mem_alloc(kper);
@@ -205,10 +207,7 @@ ffai_status ffai_context_create(ffai_model *m, int n_ctx, ffai_context **out, ff
     CTX_ALLOC(v, (size_t)B * nkv);
     CTX_ALLOC(gate, (size_t)B * cfg->intermediate_size);
     CTX_ALLOC(up, (size_t)B * cfg->intermediate_size);
-    {
-        int rows = cfg->n_heads / cfg->n_kv_heads > ATTN_QB ? cfg->n_heads / cfg->n_kv_heads : ATTN_QB;
-        c->scores_per_thread = (size_t)rows * n_ctx + (size_t)ATTN_QB * hd;
-    }
+    c->scores_per_thread = ATTN_WORK(hd);
     CTX_ALLOC(scores, (size_t)tp_size(m->kc.tp) * c->scores_per_thread);
     *out = c;
     return FFAI_OK;

@@ -53,15 +53,17 @@ struct ffai_model {
 struct ffai_context {
     ffai_model *m;
     int n_ctx, pos;
-    float **k_cache, **v_cache; /* per layer: K per KV head in KBLK-key blocks (k_index), k_head_stride apart; V (n_ctx, nkv*hd) */
+    float **k_cache, **v_cache; /* per layer: K per KV head in KBLK-key blocks (k_index), k_head_stride apart;
+                                 * V per KV head (n_ctx, head_dim) row-major, v_head_stride apart */
     size_t k_head_stride;       /* floats per KV head in k_cache: n_ctx rounded up to KBLK, times head_dim */
+    size_t v_head_stride;       /* floats per KV head in v_cache: n_ctx * head_dim */
     size_t kv_bytes;
     float *rope_cos, *rope_sin;   /* (n_ctx, hd/2) global layers */
     float *rope_lcos, *rope_lsin; /* local (sliding) layers, or aliases of the global ones */
     size_t rope_bytes;
     /* activations for up to CTX_UBATCH tokens */
     float *x, *xn, *q, *k, *v, *att, *tmp, *gate, *up, *hfin;
-    float *scores; /* per thread: (max(n_heads / n_kv_heads, ATTN_QB), n_ctx) + (ATTN_QB, head_dim) */
+    float *scores; /* per thread: the attention work buffer, ATTN_WORK(head_dim) floats (any context) */
     size_t scores_per_thread;
     size_t act_bytes;
     ffai_op_times times;

@@ -1,0 +1,70 @@
+/* attention.c — tiled attention with an online softmax (the flash-attention recurrence):
+ * per tile of ATTN_KT keys, scores for every row of the block, a running max m and sum l
+ * per row, the row's output rescaled by exp(m_old - m_new) when the max moves, then P.V
+ * accumulated. Each K and V tile is read once for all rows of the block. */
+#include <math.h>
+#include <string.h>
+
+#include "kernels/attention.h"
+
+static float row_max(const float *x, int n) {
+    float m[8] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) m[k] = x[i + k] > m[k] ? x[i + k] : m[k];
+    for (; i < n; i++) m[0] = x[i] > m[0] ? x[i] : m[0];
+    for (int k = 1; k < 8; k++) m[0] = m[k] > m[0] ? m[k] : m[0];
+    return m[0];
+}
+
+/* Rows [r0, r0 + nq) of the job, nq <= ATTN_QB. */
+static void attn_block(const kernel_set *ks, const attn_rows_job *j, int r0, int nq, float *work) {
+    int hd = j->hd, lds = ATTN_KT + KBLK;
+    float *S = work, *O = S + (size_t)ATTN_QB * lds, *m = O + (size_t)ATTN_QB * hd, *l = m + ATTN_QB;
+    int lo_r[ATTN_QB], hi_r[ATTN_QB], L = 0, H = 0;
+    for (int i = 0; i < nq; i++) {
+        int qpos = j->qpos0 + (r0 + i) * j->step;
+        hi_r[i] = qpos + 1;
+        lo_r[i] = j->window > 0 && qpos - j->window + 1 > 0 ? qpos - j->window + 1 : 0;
+        L = i == 0 || lo_r[i] < L ? lo_r[i] : L;
+        H = hi_r[i] > H ? hi_r[i] : H;
+        m[i] = -INFINITY;
+        l[i] = 0.0f;
+    }
+    memset(O, 0, (size_t)nq * hd * sizeof(float));
+    const float *q = j->q + (size_t)r0 * j->qstride;
+    for (int t0 = L, t1; t0 < H; t0 = t1) {
+        t1 = (t0 / ATTN_KT + 1) * ATTN_KT;
+        t1 = t1 < H ? t1 : H;
+        int base = t0 & ~(KBLK - 1), nt = t1 - t0;
+        ks->attn_scores(q, nq, j->qstride, hd, j->Kb, t0, t1, j->scale, S, lds);
+        for (int i = 0; i < nq; i++) {
+            float *p = S + (size_t)i * lds + (t0 - base); /* p[k]: key t0 + k */
+            int a = lo_r[i] > t0 ? lo_r[i] : t0, b = hi_r[i] < t1 ? hi_r[i] : t1;
+            if (a >= b) { /* no key of this tile is visible to the row */
+                memset(p, 0, (size_t)nt * sizeof(float));
+                continue;
+            }
+            if (j->softcap > 0)
+                for (int s = a; s < b; s++) p[s - t0] = j->softcap * tanhf(p[s - t0] / j->softcap);
+            float mx = row_max(p + (a - t0), b - a), mnew = mx > m[i] ? mx : m[i];
+            float alpha = expf(m[i] - mnew); /* 0 on the first visible tile (m = -inf) */
+            float sum = ks->exp_sum(p + (a - t0), b - a, mnew);
+            memset(p, 0, (size_t)(a - t0) * sizeof(float));
+            memset(p + (b - t0), 0, (size_t)(t1 - b) * sizeof(float));
+            l[i] = l[i] * alpha + sum;
+            m[i] = mnew;
+            if (alpha != 1.0f)
+                for (int d = 0; d < hd; d++) O[(size_t)i * hd + d] *= alpha;
+        }
+        ks->attn_pv(S + (t0 - base), nq, lds, j->V + (size_t)t0 * j->ldv, j->ldv, nt, hd, O);
+    }
+    for (int i = 0; i < nq; i++) {
+        float inv = l[i] > 0 ? 1.0f / l[i] : 0.0f, *o = j->out + (size_t)(r0 + i) * j->ldo;
+        for (int d = 0; d < hd; d++) o[d] = O[(size_t)i * hd + d] * inv;
+    }
+}
+
+void attn_rows(const kernel_set *ks, const attn_rows_job *j, float *work) {
+    for (int r0 = 0; r0 < j->nq; r0 += ATTN_QB) attn_block(ks, j, r0, j->nq - r0 < ATTN_QB ? j->nq - r0 : ATTN_QB, work);
+}

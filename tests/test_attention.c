@@ -1,0 +1,139 @@
+/* test_attention.c — the attention kernels of every set this CPU supports against the
+ * generic ones (scores, exp-sum, accumulating P.V), and the tiled online-softmax
+ * attention (attn_rows) against a double-precision softmax(q K^T) V computed directly:
+ * decode rows (GQA heads of one token), prefill blocks across tile boundaries, sliding
+ * windows, a logit softcap, more rows than one block, a head dim that is not a multiple
+ * of 64, and a context of many tiles.
+ * Tolerances: scores 1e-4 absolute (|q.k| up to ~20), exp 1e-6 relative, P.V 1e-4,
+ * attention outputs 1e-6 absolute (values in [-1, 1]). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel_fixtures.h"
+#include "kernels/attention.h"
+#include "testutil.h"
+
+typedef struct {
+    int hd, nkeys;
+    float *Kb, *K, *V, *q; /* Kb blocked (kernels.h: k_index), K row-major (nkeys, hd) */
+} kv_data;
+
+static kv_data make_kv(int hd, int nkeys, int nq) {
+    kv_data d = {hd, nkeys, NULL, NULL, NULL, NULL};
+    int padded = (nkeys + KBLK - 1) / KBLK * KBLK;
+    d.Kb = calloc((size_t)padded * hd, sizeof(float));
+    d.K = malloc(sizeof(float) * (size_t)nkeys * hd);
+    d.V = malloc(sizeof(float) * (size_t)nkeys * hd * 2); /* ldv = 2 hd: another head's values interleave */
+    d.q = malloc(sizeof(float) * (size_t)nq * hd * 2);
+    for (int s = 0; s < nkeys; s++)
+        for (int k = 0; k < hd; k++) d.Kb[k_index(s, k, hd)] = d.K[(size_t)s * hd + k] = frand();
+    for (size_t i = 0; i < (size_t)nkeys * hd * 2; i++) d.V[i] = frand();
+    for (size_t i = 0; i < (size_t)nq * hd * 2; i++) d.q[i] = frand();
+    return d;
+}
+
+static void free_kv(kv_data *d) { free(d->Kb), free(d->K), free(d->V), free(d->q); }
+
+/* Row i of the job, directly: softmax over the visible keys in double. */
+static void reference_row(const attn_rows_job *j, const kv_data *d, int i, double *out) {
+    int qpos = j->qpos0 + i * j->step, lo = j->window > 0 && qpos - j->window + 1 > 0 ? qpos - j->window + 1 : 0;
+    const float *q = j->q + (size_t)i * j->qstride;
+    double *p = malloc(sizeof(double) * (size_t)(qpos + 1)), m = -INFINITY, sum = 0;
+    for (int s = lo; s <= qpos; s++) {
+        double a = 0;
+        for (int k = 0; k < d->hd; k++) a += (double)q[k] * d->K[(size_t)s * d->hd + k];
+        a *= j->scale;
+        if (j->softcap > 0) a = j->softcap * tanh(a / j->softcap);
+        p[s] = a, m = a > m ? a : m;
+    }
+    for (int s = lo; s <= qpos; s++) sum += p[s] = exp(p[s] - m);
+    for (int k = 0; k < d->hd; k++) out[k] = 0;
+    for (int s = lo; s <= qpos; s++)
+        for (int k = 0; k < d->hd; k++) out[k] += p[s] / sum * j->V[(size_t)s * j->ldv + k];
+    free(p);
+}
+
+/* attn_rows for nq rows at qpos0 + i * step against the reference; returns the max error. */
+static double check_rows(const kernel_set *ks, int hd, int nq, int qpos0, int step, int window, float softcap) {
+    int nkeys = qpos0 + (nq - 1) * step + 1;
+    kv_data d = make_kv(hd, nkeys, nq);
+    attn_rows_job j = {.q = d.q, .qstride = (size_t)hd * 2, .nq = nq, .qpos0 = qpos0, .step = step, .window = window, .Kb = d.Kb, .V = d.V,
+                       .ldv = 2 * hd, .hd = hd, .scale = 1.0f / sqrtf((float)hd), .softcap = softcap};
+    float *out = malloc(sizeof(float) * (size_t)nq * hd * 3), *work = malloc(sizeof(float) * ATTN_WORK(hd));
+    double *ref = malloc(sizeof(double) * hd), err = 0;
+    for (size_t i = 0; i < (size_t)nq * hd * 3; i++) out[i] = NAN;
+    j.out = out, j.ldo = (size_t)hd * 3;
+    attn_rows(ks, &j, work);
+    for (int i = 0; i < nq; i++) {
+        reference_row(&j, &d, i, ref);
+        for (int k = 0; k < hd; k++) {
+            double e = fabs(out[(size_t)i * j.ldo + k] - ref[k]);
+            err = e > err || e != e ? e : err;
+        }
+    }
+    free(out), free(work), free(ref);
+    free_kv(&d);
+    return err;
+}
+
+/* attn_scores, exp_sum and attn_pv of one set against the generic kernels. */
+static void check_kernels(const kernel_set *ks) {
+    int hds[] = {64, 80, 128};
+    for (int h = 0; h < 3; h++) {
+        int hd = hds[h], lds = 320, nkeys = 300;
+        kv_data d = make_kv(hd, nkeys, 11);
+        float *s1 = malloc(sizeof(float) * 11 * lds), *s2 = malloc(sizeof(float) * 11 * lds);
+        float *o1 = malloc(sizeof(float) * 11 * hd), *o2 = malloc(sizeof(float) * 11 * hd);
+        double ws = 0, we = 0, wo = 0;
+        int ranges[][2] = {{0, 300}, {7, 261}, {16, 17}, {33, 64}, {250, 256}};
+        for (int nq = 1; nq <= 11; nq++)
+            for (int r = 0; r < 5; r++) {
+                int lo = ranges[r][0], hi = ranges[r][1], base = lo & ~(KBLK - 1);
+                ks->attn_scores(d.q, nq, (size_t)hd * 2, hd, d.Kb, lo, hi, 0.125f, s1, lds);
+                attn_scores_generic(d.q, nq, (size_t)hd * 2, hd, d.Kb, lo, hi, 0.125f, s2, lds);
+                for (int i = 0; i < nq; i++)
+                    for (int s = lo; s < hi; s++) ws = fmax(ws, fabs(s1[i * lds + s - base] - s2[i * lds + s - base]));
+                memcpy(s1, s2, sizeof(float) * (size_t)(hi - base)); /* the exp on the same inputs */
+                float e1 = ks->exp_sum(s1 + (lo - base), hi - lo, 3.0f), e2 = exp_sum_generic(s2 + (lo - base), hi - lo, 3.0f);
+                for (int s = lo; s < hi; s++) we = fmax(we, fabs(s1[s - base] - s2[s - base]) / s2[s - base]);
+                we = fmax(we, fabs(e1 - e2) / e2);
+                /* P.V accumulates into what out already holds */
+                for (int i = 0; i < nq * hd; i++) o1[i] = o2[i] = frand();
+                ks->attn_pv(s2, nq, lds, d.V + (size_t)lo * 2 * hd, 2 * hd, hi - lo, hd, o1);
+                attn_pv_generic(s2, nq, lds, d.V + (size_t)lo * 2 * hd, 2 * hd, hi - lo, hd, o2);
+                for (int i = 0; i < nq * hd; i++) wo = fmax(wo, fabs(o1[i] - o2[i]));
+            }
+        printf("%-8s hd %3d: scores max err %.2g, exp rel %.2g, P.V %.2g\n", ks->name, hd, ws, we, wo);
+        CHECK(ws < 1e-4 && we < 1e-6 && wo < 1e-4, "%s attention kernels, hd %d", ks->name, hd);
+        free(s1), free(s2), free(o1), free(o2);
+        free_kv(&d);
+    }
+}
+
+int main(void) {
+    const kernel_set *sets[4];
+    int ns = kernels_available(sets, 4);
+    for (int s = 0; s < ns; s++) {
+        const kernel_set *ks = sets[s];
+        check_kernels(ks);
+        struct { const char *what; int hd, nq, qpos0, step, window; float softcap; } cases[] = {
+            {"decode, 4 heads, 3 tiles", 64, 4, 700, 0, 0, 0},
+            {"decode, 1 head, first key", 64, 1, 0, 0, 0, 0},
+            {"decode, 11 heads (two blocks)", 128, 11, 300, 0, 0, 0},
+            {"prefill block across a tile edge", 64, 8, 250, 1, 0, 0},
+            {"prefill block from position 0", 64, 8, 0, 1, 0, 0},
+            {"prefill, 5 rows, hd 80", 80, 5, 517, 1, 0, 0},
+            {"prefill, sliding window 100", 64, 8, 600, 1, 100, 0},
+            {"decode, sliding window 300", 64, 4, 1000, 0, 300, 0},
+            {"prefill, softcap 50", 64, 8, 400, 1, 0, 50},
+            {"decode at 5000 keys (20 tiles)", 64, 4, 4999, 0, 0, 0},
+        };
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            double e = check_rows(ks, cases[c].hd, cases[c].nq, cases[c].qpos0, cases[c].step, cases[c].window, cases[c].softcap);
+            printf("%-8s attn_rows %-34s max |out - ref| %.2g (tolerance 1e-6)\n", ks->name, cases[c].what, e);
+            CHECK(e < 1e-6, "%s attn_rows: %s", ks->name, cases[c].what);
+        }
+    }
+    return tu_finish("test_attention");
+}
