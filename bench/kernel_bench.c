@@ -76,14 +76,14 @@ int main(int argc, char **argv) {
     kernel_ctx kc = {.tp = tp_create(threads)};
     kc.scratch_per_thread = KERNEL_SCRATCH(cols);
     kc.scratch = malloc(sizeof(float) * kc.scratch_per_thread * tp_size(kc.tp));
-    struct { const char *name; wt_kind k; int bits; } fmts[] = {{"bf16", WT_BF16, 0}, {"q8", WT_AFFINE, 8}, {"q4", WT_AFFINE, 4}};
+    struct { const char *name; wt_kind k; int bits; } fmts[] = {{"bf16", WT_BF16, 0}, {"q8", WT_AFFINE, 8}, {"q6", WT_AFFINE, 6}, {"q4", WT_AFFINE, 4}, {"q3", WT_AFFINE, 3}};
     size_t xn = (size_t)T * (size_t)(rows > cols ? rows : cols);
     float *x = malloc(sizeof(float) * xn), *y = malloc(sizeof(float) * xn);
     for (size_t i = 0; i < xn; i++) x[i] = ((int)(rnd() % 2000) - 1000) * 1e-3f;
     printf("threads %d, matrix %d x %d\n", tp_size(kc.tp), rows, cols);
     /* streamed: enough copies that one pass reads >= 512 MB from DRAM, like a decode step */
     const char *only = getenv("KB_SET");
-    for (int f = 0; f < 3; f++) {
+    for (int f = 0; f < (int)(sizeof fmts / sizeof fmts[0]); f++) {
         arena_used = 0; /* the previous format's matrices are done with */
         wmat m = make(fmts[f].k, rows, cols, fmts[f].bits);
         size_t bytes = wmat_bytes(&m);

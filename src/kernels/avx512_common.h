@@ -1,5 +1,6 @@
 /* avx512_common.h — small AVX-512 helpers shared by the matmul kernels: horizontal
- * sums, half-precision loads, and per-group scale/bias access for MLX affine rows. */
+ * sums, half-precision loads, per-group scale/bias access for MLX affine rows, and
+ * the decoding of codes of any width. */
 #ifndef FFAI_KERNELS_AVX512_COMMON_H
 #define FFAI_KERNELS_AVX512_COMMON_H
 #if defined(__x86_64__)
@@ -10,6 +11,15 @@
 #include "kernels/wmat.h"
 
 #define TGT __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma,f16c")))
+
+/* Matrix-vector passes over the weights (decode and short prompts). */
+#define MV_TOKENS 4   /* tokens per pass over the weights */
+/* affine codes: up to this many tokens take matvec passes rather than the panel GEMM
+ * (crossover measured on the 1B shape: ~16-20 tokens for 4-bit codes) */
+#define MV_MAX_T 16
+#define MV_STREAMS 2  /* rows read together, from evenly spaced parts of the range (2 measured best: 3 and 4 were slower) */
+#define MV_AHEAD 4096 /* bytes of weights prefetched ahead */
+#define SB_AHEAD 32   /* rows of scales/biases prefetched ahead */
 
 TGT static inline float hsum(__m512 v) { return _mm512_reduce_add_ps(v); }
 
@@ -57,6 +67,75 @@ __attribute__((always_inline)) TGT static inline __m512 lane_scales(wt_kind k, c
     return _mm512_permutexvar_ps(sidx, v);
 }
 
+/* The rows one matvec pass reads together, one from each part of the range: r, r + h,
+ * r + 2h, ... below r1 (nr of them; the others repeat r) — independent memory streams
+ * keep more in flight per core. Their scales and biases some rows ahead are prefetched
+ * (separate arrays the hardware prefetchers may not follow). */
+typedef struct {
+    const uint8_t *row[MV_STREAMS], *rs[MV_STREAMS], *rbias[MV_STREAMS];
+    int nr;
+    __m512 acc[MV_STREAMS][MV_TOKENS]; /* per stream and token, zeroed */
+} affine_streams;
+
+__attribute__((always_inline)) TGT static inline void affine_streams_at(const wmat *W, int r, int h, int r1, size_t sbb, affine_streams *st) {
+    st->nr = 1;
+    while (st->nr < MV_STREAMS && r + st->nr * h < r1) st->nr++;
+    for (int i = 0; i < MV_STREAMS; i++) {
+        size_t ri = (size_t)(i < st->nr ? r + i * h : r);
+        for (int j = 0; j < MV_TOKENS; j++) st->acc[i][j] = _mm512_setzero_ps();
+        st->row[i] = W->w + ri * W->row_bytes;
+        st->rs[i] = (const uint8_t *)W->scales + ri * sbb, st->rbias[i] = (const uint8_t *)W->biases + ri * sbb;
+        for (size_t o = 0; o < sbb; o += 64) {
+            _mm_prefetch((const char *)st->rs[i] + SB_AHEAD * sbb + o, _MM_HINT_T0);
+            _mm_prefetch((const char *)st->rbias[i] + SB_AHEAD * sbb + o, _MM_HINT_T0);
+        }
+    }
+}
+
+/* xsum[g] = sum of x over group g (ng groups of G, G a multiple of 16). */
+TGT static inline void group_sums(const float *x, int G, int ng, float *xsum) {
+    for (int g = 0; g < ng; g++) {
+        __m512 s = _mm512_setzero_ps();
+        for (int k = 0; k < G; k += 16) s = _mm512_add_ps(s, _mm512_loadu_ps(x + (size_t)g * G + k));
+        xsum[g] = hsum(s);
+    }
+}
+
+/* Codes of any width 2..8 in MLX's little-endian bit stream (3, 5 and 6 bits straddle
+ * bytes and words): 16 codes fill 2 * bits bytes. From a 16-byte window holding them,
+ * broadcast to the four 128-bit lanes, a byte shuffle gives dword lane i the four bytes
+ * around code i, a per-lane shift puts the code at mantissa bits [23 - bits, 23), and
+ * one ternary-logic op masks it and ORs in 1.0: the exact floats 1 + q / 2^bits. */
+typedef struct {
+    __m512i shuf, shift, mask, one;
+    int bits;
+} codes_dec;
+
+TGT static inline codes_dec codes_dec_init(int bits) {
+    uint8_t sh[64];
+    uint32_t left[16];
+    for (int i = 0; i < 16; i++) {
+        int bit = i * bits;
+        for (int k = 0; k < 4; k++) sh[4 * i + k] = (uint8_t)((bit >> 3) + k); /* indices within the lane's 16 bytes */
+        left[i] = (uint32_t)(23 - bits - (bit & 7));
+    }
+    codes_dec d = {_mm512_loadu_si512((const void *)sh), _mm512_loadu_si512((const void *)left),
+                   _mm512_set1_epi32((int)(((1u << bits) - 1u) << (23 - bits))), _mm512_set1_epi32(0x3f800000), bits};
+    return d;
+}
+
+/* The 16 codes whose 2 * bits bytes start the window. */
+__attribute__((always_inline)) TGT static inline __m512 codes16(const codes_dec *d, __m128i window) {
+    __m512i v = _mm512_shuffle_epi8(_mm512_broadcast_i32x4(window), d->shuf);
+    return _mm512_castsi512_ps(_mm512_ternarylogic_epi32(_mm512_sllv_epi32(v, d->shift), d->mask, d->one, 0xEA));
+}
+
+/* The 16-byte window at byte `off` of a row of rb bytes, without reading past the row's end. */
+__attribute__((always_inline)) TGT static inline __m128i codes_window(const uint8_t *row, size_t off, size_t rb) {
+    if (off + 16 <= rb) return _mm_loadu_si128((const __m128i *)(const void *)(row + off));
+    return _mm_maskz_loadu_epi8((__mmask16)((1u << (rb - off)) - 1u), row + off);
+}
+
 /* sum_g v_g * xsum_g over one row's ng scales or biases, converted in registers. */
 __attribute__((always_inline)) TGT static inline float sb_dot(wt_kind k, const void *row, int ng, const float *xsum) {
     __m512 acc = _mm512_setzero_ps();
@@ -69,6 +148,21 @@ __attribute__((always_inline)) TGT static inline float sb_dot(wt_kind k, const v
     for (; g < ng; g++) s += sb_at(k, row, (size_t)g) * xsum[g];
     return s;
 }
+
+/* y for each stream's row and token from st->acc = sum_g s_g sum_k (1 + q_k / 2^bits) x_k:
+ *   y = 2^bits (acc - sum_g s_g xsum_g) + sum_g b_g xsum_g; token j's group sums at xsum + j * (ng + 16). */
+__attribute__((always_inline)) TGT static inline void affine_streams_store(const affine_streams *st, int NT, wt_kind sk,
+                                                                           int ng, const float *xsum, float span, float *y, int ldy, int r, int h) {
+    for (int i = 0; i < st->nr; i++)
+        for (int j = 0; j < NT; j++) {
+            const float *xs = xsum + (size_t)j * (ng + 16);
+            y[(size_t)j * ldy + r + i * h] = span * (hsum(st->acc[i][j]) - sb_dot(sk, st->rs[i], ng, xs)) + sb_dot(sk, st->rbias[i], ng, xs);
+        }
+}
+
+/* Matrix-vector products for affine codes of any width 2..8 with groups of 32, 64 or 128
+ * (matmul_avx512_bits.c): NT (1..MV_TOKENS) tokens of x (row stride ldx) into y. */
+void mv_affine_bits_avx512(const wmat *W, const float *x, int ldx, int NT, float *y, int ldy, int r0, int r1, float *scratch);
 
 #endif
 #endif

@@ -1,5 +1,6 @@
 /* matmul_avx512.c — AVX-512 kernels (F/BW/VL): fused matrix-vector products for
- * bf16/f16/f32 and MLX affine 4/8-bit weights read in place, and a tiled
+ * bf16/f16/f32 and MLX affine 4/8-bit weights read in place (other widths:
+ * matmul_avx512_bits.c), and a tiled
  * 4-rows x 4-tokens matrix-matrix product for prefill. Accumulation is f32. */
 #if defined(__x86_64__)
 #pragma GCC optimize("O3")
@@ -11,14 +12,7 @@
 #include "kernels/avx512_common.h"
 
 #define PF_DIST 1024 /* bytes ahead in each weight row */
-#define MV_TOKENS 4  /* matvec: tokens per pass over the weights */
-/* up to this many tokens use matvec passes rather than the panel GEMM (crossovers
- * measured on the 1B shape: ~16-20 tokens for 4-bit codes, ~12-16 for bf16) */
-#define MV_MAX_T 16
-#define MV_MAX_T_BF16 12
-#define MV_STREAMS 2 /* rows read together, from evenly spaced parts of the range (2 measured best: 3 and 4 were slower) */
-#define MV_AHEAD 4096 /* bytes of weights prefetched ahead */
-#define SB_AHEAD 32    /* rows of scales/biases prefetched ahead */
+#define MV_MAX_T_BF16 12 /* bf16: up to this many tokens take matvec passes (crossover ~12-16 on the 1B shape) */
 
 TGT static float dot_avx512(const float *a, const float *b, int n) {
     __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
@@ -272,17 +266,13 @@ __attribute__((always_inline)) TGT static inline void mv_affine_k(const wmat *W,
                                                                   const int bits, const int nsc, const int NT) {
     const int n = W->cols, G = W->group, ng = n / G, S = 32 / bits, B = 16 * S, gsh = __builtin_ctz((unsigned)G);
     const int nb = n / B * B, nround = (n + B - 1) / B * B; /* codes in whole blocks; padded width */
-    const size_t rb = W->row_bytes, bb = (size_t)B * bits / 8, sbb = (size_t)ng * (W->sb_kind == WT_F32 ? 4 : 2);
+    const size_t bb = (size_t)B * bits / 8, sbb = (size_t)ng * (W->sb_kind == WT_F32 ? 4 : 2);
     const wt_kind sk = W->sb_kind;
     float *xp = scratch, *xsum = xp + (size_t)NT * nround; /* token j: xp + j * nround, xsum + j * (ng + 16) */
     for (int j = 0; j < NT; j++) {
         const float *xj = x + (size_t)j * ldx;
         x_planes(xj, xp + (size_t)j * nround, n, S);
-        for (int g = 0; g < ng; g++) {
-            __m512 s = _mm512_setzero_ps();
-            for (int k = 0; k < G; k += 16) s = _mm512_add_ps(s, _mm512_loadu_ps(xj + g * G + k));
-            xsum[(size_t)j * (ng + 16) + g] = hsum(s);
-        }
+        group_sums(xj, G, ng, xsum + (size_t)j * (ng + 16));
     }
     int lane_group[16];
     short word_group[32];
@@ -295,21 +285,8 @@ __attribute__((always_inline)) TGT static inline void mv_affine_k(const wmat *W,
      * keep more memory in flight per core. */
     const int h = (r1 - r0 + MV_STREAMS - 1) / MV_STREAMS;
     for (int r = r0; r < r0 + h; r++) {
-        int nr = 1;
-        while (nr < MV_STREAMS && r + nr * h < r1) nr++;
-        const uint8_t *row[MV_STREAMS], *rs[MV_STREAMS], *rbias[MV_STREAMS];
-        __m512 acc[MV_STREAMS][MV_TOKENS];
-        for (int i = 0; i < MV_STREAMS; i++) {
-            int ri = i < nr ? r + i * h : r;
-            row[i] = W->w + (size_t)ri * rb;
-            rs[i] = (const uint8_t *)W->scales + (size_t)ri * sbb, rbias[i] = (const uint8_t *)W->biases + (size_t)ri * sbb;
-            /* scales and biases some rows ahead: separate arrays the prefetchers may not follow */
-            for (size_t o = 0; o < sbb; o += 64) {
-                _mm_prefetch((const char *)rs[i] + SB_AHEAD * sbb + o, _MM_HINT_T0);
-                _mm_prefetch((const char *)rbias[i] + SB_AHEAD * sbb + o, _MM_HINT_T0);
-            }
-            for (int j = 0; j < NT; j++) acc[i][j] = _mm512_setzero_ps();
-        }
+        affine_streams st;
+        affine_streams_at(W, r, h, r1, sbb, &st);
         for (int c = 0; c < nround; c += B) {
             size_t off = (size_t)(c / B) * bb;
             for (int i = 0; i < MV_STREAMS; i++) {
@@ -317,27 +294,23 @@ __attribute__((always_inline)) TGT static inline void mv_affine_k(const wmat *W,
                 __m512 sv;
                 if (c < nb) {
                     /* each stream runs row after row: prefetch a fixed distance ahead in memory */
-                    _mm_prefetch((const char *)row[i] + off + MV_AHEAD, _MM_HINT_T0);
-                    v = _mm512_loadu_si512((const void *)(row[i] + off));
+                    _mm_prefetch((const char *)st.row[i] + off + MV_AHEAD, _MM_HINT_T0);
+                    v = _mm512_loadu_si512((const void *)(st.row[i] + off));
                     __asm__("" : "+v"(v)); /* one load feeding every plane, not one memory operand per plane */
-                    sv = lane_scales(sk, rs[i], c, gsh, nsc, sidx, widx);
+                    sv = lane_scales(sk, st.rs[i], c, gsh, nsc, sidx, widx);
                 } else {
-                    v = _mm512_maskz_loadu_epi32(tail, (const void *)(row[i] + off));
+                    v = _mm512_maskz_loadu_epi32(tail, (const void *)(st.row[i] + off));
                     /* a partial block may span fewer groups than a whole one: its lanes' scales one by one */
                     float lsv[16];
-                    for (int m = 0; m < 16; m++) lsv[m] = c + S * m < n ? sb_at(sk, rs[i], (size_t)((c + S * m) >> gsh)) : 0.0f;
+                    for (int m = 0; m < 16; m++) lsv[m] = c + S * m < n ? sb_at(sk, st.rs[i], (size_t)((c + S * m) >> gsh)) : 0.0f;
                     sv = _mm512_loadu_ps(lsv);
                 }
                 __m512 pl[8];
                 planes(v, bits, mask, one, pl);
-                for (int j = 0; j < NT; j++) acc[i][j] = _mm512_fmadd_ps(sv, plane_dot(pl, xp + (size_t)j * nround + c, S), acc[i][j]);
+                for (int j = 0; j < NT; j++) st.acc[i][j] = _mm512_fmadd_ps(sv, plane_dot(pl, xp + (size_t)j * nround + c, S), st.acc[i][j]);
             }
         }
-        for (int i = 0; i < nr; i++)
-            for (int j = 0; j < NT; j++) {
-                const float *xs = xsum + (size_t)j * (ng + 16);
-                y[(size_t)j * ldy + r + i * h] = span * (hsum(acc[i][j]) - sb_dot(sk, rs[i], ng, xs)) + sb_dot(sk, rbias[i], ng, xs);
-            }
+        affine_streams_store(&st, NT, sk, ng, xsum, span, y, ldy, r, h);
     }
 }
 
@@ -402,6 +375,15 @@ TGT static void rows_f32(const wmat *W, int r, int nr, int i0, int k0, int kn, f
                             v = _mm512_and_si512(_mm512_srlv_epi32(_mm512_permutexvar_epi32(idx, bytes), sh), _mm512_set1_epi32(0xf));
                         }
                         _mm512_storeu_ps(d + base - k0 + k, _mm512_fmadd_ps(_mm512_set1_ps(sv), _mm512_cvtepi32_ps(v), _mm512_set1_ps(bv)));
+                    }
+                } else if (W->group % 16 == 0) {
+                    /* other widths: q = (1 + q / 2^bits - 1) * 2^bits, both steps exact */
+                    const codes_dec dec = codes_dec_init(bits);
+                    const __m512 one = _mm512_set1_ps(1.0f), span = _mm512_set1_ps((float)(1 << bits));
+                    for (int k = 0; k < W->group; k += 16) {
+                        __m512 f = codes16(&dec, codes_window(row, (size_t)(base + k) * bits / 8, W->row_bytes));
+                        __m512 q = _mm512_mul_ps(_mm512_sub_ps(f, one), span);
+                        _mm512_storeu_ps(d + base - k0 + k, _mm512_fmadd_ps(_mm512_set1_ps(sv), q, _mm512_set1_ps(bv)));
                     }
                 } else
                     for (int k = 0; k < W->group; k++) {
@@ -525,6 +507,12 @@ TGT static void mm_rows_avx512(const wmat *W, const float *x, int T, int ldx, fl
     if (fused && W->kind == WT_AFFINE && T <= MV_MAX_T) {
         for (int t = 0; t < T; t += MV_TOKENS)
             mv_affine(W, x + (size_t)t * ldx, ldx, T - t < MV_TOKENS ? T - t : MV_TOKENS, y + (size_t)t * ldy, ldy, r0, r1, scratch);
+        return;
+    }
+    /* other widths (2, 3, 5, 6 bits) with groups of 32, 64 or 128 */
+    if (!fused && W->kind == WT_AFFINE && W->bits >= 2 && W->bits <= 8 && (W->group == 32 || W->group == 64 || W->group == 128) && T <= MV_MAX_T) {
+        for (int t = 0; t < T; t += MV_TOKENS)
+            mv_affine_bits_avx512(W, x + (size_t)t * ldx, ldx, T - t < MV_TOKENS ? T - t : MV_TOKENS, y + (size_t)t * ldy, ldy, r0, r1, scratch);
         return;
     }
     mm_panels(W, x, T, ldx, y, ldy, r0, r1, scratch);

@@ -1,0 +1,81 @@
+/* matmul_avx512_bits.c — AVX-512 matrix-vector product for MLX affine codes of any
+ * width (2, 3, 5, 6 bits; 4 and 8 have their own word-plane kernel), read in place:
+ * 16 codes at a time become exact floats 1 + q / 2^bits (avx512_common.h: codes16)
+ * and are dotted with x in natural order, per group, then
+ *   y = 2^bits (sum_g s_g sum_k (1 + q_k / 2^bits) x_k - sum_g s_g xsum_g) + sum_g b_g xsum_g,
+ * which is sum_g sum_k (s_g q_k + b_g) x_k with f32 activations and accumulation. */
+#if defined(__x86_64__)
+#pragma GCC optimize("O3")
+#include <immintrin.h>
+
+#include "kernels/avx512_common.h"
+#include "kernels/kernels.h"
+
+/* One group (CPG chunks of 16 codes at byte off of row) dotted with NT tokens' x at
+ * code c, scaled by the group's scale into acc. `safe`: the chunks' 16-byte windows
+ * lie inside the row, so they are read as broadcast loads straight from memory. */
+__attribute__((always_inline)) TGT static inline void group_dot(const uint8_t *row, size_t off, size_t rb, const codes_dec *d, const float *x, int ldx, int c,
+                                                                __m512 s, __m512 *acc, const int CPG, const int NT, const int safe) {
+    __m512 ga[MV_TOKENS], gb[MV_TOKENS]; /* two chains per token (even and odd chunks) hide the FMA latency */
+    for (int j = 0; j < NT; j++) ga[j] = gb[j] = _mm512_setzero_ps();
+    for (int k = 0; k < CPG; k++) {
+        size_t o = off + (size_t)k * 2 * (size_t)(d->bits);
+        __m128i w = safe ? _mm_loadu_si128((const __m128i *)(const void *)(row + o)) : codes_window(row, o, rb);
+        __m512 f = codes16(d, w);
+        for (int j = 0; j < NT; j++) {
+            __m512 xv = _mm512_loadu_ps(x + (size_t)j * ldx + c + 16 * k);
+            if (k & 1) gb[j] = _mm512_fmadd_ps(f, xv, gb[j]);
+            else ga[j] = _mm512_fmadd_ps(f, xv, ga[j]);
+        }
+    }
+    for (int j = 0; j < NT; j++) acc[j] = _mm512_fmadd_ps(s, _mm512_add_ps(ga[j], gb[j]), acc[j]);
+}
+
+/* NT tokens, groups of 16 CPG codes; two rows at a time, one from each half of the
+ * range (two memory streams per core). */
+__attribute__((always_inline)) TGT static inline void mv_bits_k(const wmat *W, const float *x, int ldx, float *y, int ldy, int r0, int r1, float *scratch,
+                                                                const int CPG, const int NT) {
+    const int n = W->cols, G = 16 * CPG, ng = n / G, bits = W->bits;
+    const size_t rb = W->row_bytes, gbytes = (size_t)G * bits / 8, sbb = (size_t)ng * (W->sb_kind == WT_F32 ? 4 : 2);
+    const wt_kind sk = W->sb_kind;
+    float *xsum = scratch; /* token j: xsum + j * (ng + 16) */
+    for (int j = 0; j < NT; j++) group_sums(x + (size_t)j * ldx, G, ng, xsum + (size_t)j * (ng + 16));
+    const codes_dec d = codes_dec_init(bits);
+    const float span = (float)(1 << bits);
+    /* groups whose every 16-byte window stays inside the row */
+    int nsafe = 0;
+    while (nsafe < ng && (size_t)nsafe * gbytes + gbytes - 2 * (size_t)bits + 16 <= rb) nsafe++;
+    const int h = (r1 - r0 + MV_STREAMS - 1) / MV_STREAMS;
+    for (int r = r0; r < r0 + h; r++) {
+        affine_streams st;
+        affine_streams_at(W, r, h, r1, sbb, &st);
+        for (int g = 0; g < ng; g++) {
+            size_t off = (size_t)g * gbytes;
+            for (int i = 0; i < MV_STREAMS; i++) {
+                _mm_prefetch((const char *)st.row[i] + off + MV_AHEAD, _MM_HINT_T0);
+                if (gbytes > 64) _mm_prefetch((const char *)st.row[i] + off + 64 + MV_AHEAD, _MM_HINT_T0);
+                __m512 s = _mm512_set1_ps(sb_at(sk, st.rs[i], (size_t)g));
+                if (g < nsafe) group_dot(st.row[i], off, rb, &d, x, ldx, g * G, s, st.acc[i], CPG, NT, 1);
+                else group_dot(st.row[i], off, rb, &d, x, ldx, g * G, s, st.acc[i], CPG, NT, 0);
+            }
+        }
+        affine_streams_store(&st, NT, sk, ng, xsum, span, y, ldy, r, h);
+    }
+}
+
+#define MV_BITS_NT(CPG)                                                             \
+    switch (NT) {                                                                   \
+    case 1: mv_bits_k(W, x, ldx, y, ldy, r0, r1, scratch, CPG, 1); break;           \
+    case 2: mv_bits_k(W, x, ldx, y, ldy, r0, r1, scratch, CPG, 2); break;           \
+    case 3: mv_bits_k(W, x, ldx, y, ldy, r0, r1, scratch, CPG, 3); break;           \
+    default: mv_bits_k(W, x, ldx, y, ldy, r0, r1, scratch, CPG, 4); break;          \
+    }
+
+TGT void mv_affine_bits_avx512(const wmat *W, const float *x, int ldx, int NT, float *y, int ldy, int r0, int r1, float *scratch) {
+    switch (W->group) {
+    case 32: MV_BITS_NT(2) break;
+    case 64: MV_BITS_NT(4) break;
+    default: MV_BITS_NT(8) break; /* 128 */
+    }
+}
+#endif
