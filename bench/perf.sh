@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # perf.sh — CPU performance against the memory-bandwidth bound and llama.cpp.
 #
-# Synthesizes the Llama-3.2-1B shape (random weights, real shapes) in bf16, 8-bit and 4-bit
-# (MLX affine, group 64), benchmarks each with a 512-token prompt and 128 generated tokens
+# Synthesizes the Llama-3.2-1B shape (random weights, real shapes) in bf16, 8-bit, 4-bit and
+# 6-bit (MLX affine, group 64; 6-bit has no llama.cpp figure to compare with), benchmarks each with a 512-token prompt and 128 generated tokens
 # (`ffai bench --method summarization --ctx 512`: exactly 512 prompt tokens), --repeat 3, plus the
 # embedded tiny model (`--method simple`, 128 tokens), the 8-bit and 4-bit shapes again with the opt-in
 # `--precision int8`, and prints weights, prefill and decode
@@ -32,6 +32,7 @@ synth() { # name, extra synth flags
 synth llama-3.2-1b-bf16
 synth llama-3.2-1b-8bit --bits 8 --group-size 64
 synth llama-3.2-1b-4bit --bits 4 --group-size 64
+synth llama-3.2-1b-6bit --bits 6 --group-size 64
 
 # The host's bandwidth can move within minutes, so it is measured right before and right after
 # each row and the higher of the two makes the bound (the conservative choice for the ratio).
@@ -60,6 +61,7 @@ echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|"
 run "Llama-3.2-1B shape bf16" "$DIR/llama-3.2-1b-bf16" 164 12.9 --method summarization --ctx 512
 run "Llama-3.2-1B shape 8-bit g64" "$DIR/llama-3.2-1b-8bit" 102 20.1 --method summarization --ctx 512
 run "Llama-3.2-1B shape 4-bit g64" "$DIR/llama-3.2-1b-4bit" 161 33.7 --method summarization --ctx 512
+run "Llama-3.2-1B shape 6-bit g64" "$DIR/llama-3.2-1b-6bit" "–" "–" --method summarization --ctx 512
 run "Llama-3.2-1B shape 8-bit g64, --precision int8" "$DIR/llama-3.2-1b-8bit" 102 20.1 --method summarization --ctx 512 --precision int8
 run "Llama-3.2-1B shape 4-bit g64, --precision int8" "$DIR/llama-3.2-1b-4bit" 161 33.7 --method summarization --ctx 512 --precision int8
 run "ffai-tiny-qwen3 bf16" "$(dirname "$0")/../models/ffai-tiny-qwen3" "≈ 6,800" "≈ 1,000" --method simple
