@@ -31,8 +31,9 @@ int main(void) {
         {WT_AFFINE, 4, 128, WT_F32}, {WT_AFFINE, 5, 32, WT_BF16}, {WT_AFFINE, 6, 64, WT_BF16}, {WT_AFFINE, 8, 64, WT_BF16},
         {WT_AFFINE, 8, 128, WT_F16}, {WT_AFFINE, 8, 32, WT_BF16},
     };
-    /* widths that are not whole 64-byte blocks (96, 192, 320) exercise the masked tails */
-    int shapes[][2] = {{37, 128}, {100, 384}, {64, 512}, {5, 96}, {29, 192}, {70, 320}};
+    /* widths that are not whole 64-byte blocks (96, 192, 320) exercise the masked tails; 200 and 37
+     * columns (dense formats only) the 8- and 1-column tails */
+    int shapes[][2] = {{37, 128}, {100, 384}, {64, 512}, {5, 96}, {29, 192}, {70, 320}, {11, 200}, {3, 37}}; /* the last two: dense only */
     int Ts[] = {1, 2, 3, 6, 7, 13, 20}; /* affine 4/8-bit: up to 16 tokens take matvec passes, 20 the panels */
     for (int s = 0; s < ns; s++) {
         kernel_ctx kc = ref;

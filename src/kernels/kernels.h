@@ -58,6 +58,15 @@ typedef struct {
  * token by `dot`: the matmul of the sets without a dedicated one for a format or T. */
 void mm_rows_expanded(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch, dot_fn dot);
 
+/* Prefill GEMM driver shared by the ISA sets: one expanded k-major panel P (kn steps of prows
+ * floats; nr <= prows live rows) against T tokens in register tiles of up to mt tokens.
+ * tile(P, kn, x, ldx, nt, y, ldy, accumulate) computes nt tokens x prows rows into y (adding to
+ * it when accumulate); a partial panel goes through side (mt x prows floats), so only the nr
+ * live outputs of each token are written. */
+typedef void (*panel_tile_fn)(const float *P, int kn, const float *x, int ldx, int nt, float *y, int ldy, int accumulate);
+void panel_tokens(panel_tile_fn tile, int mt, int prows, const float *P, int kn, const float *x, int T, int ldx, float *y, int ldy, int nr,
+                  int accumulate, float *side);
+
 /* The generic attention and row-wise kernels, as kernel_set fields, for the sets without their own. */
 #define KERNELS_GENERIC_ROWWISE                                                                                    \
     .attn_scores = attn_scores_generic, .exp_sum = exp_sum_generic, .attn_pv = attn_pv_generic, .silu_mul = k_silu_mul

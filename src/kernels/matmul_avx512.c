@@ -476,16 +476,7 @@ TGT static void mm_panels(const wmat *W, const float *x, int T, int ldx, float *
         for (int k0 = 0; k0 < K; k0 += MM_PANEL_K) {
             int kn = K - k0 < MM_PANEL_K ? K - k0 : MM_PANEL_K;
             expand_panel(W, r, nr, k0, kn, P, tmp);
-            for (int t = 0; t < T; t += MT) {
-                int nt = T - t < MT ? T - t : MT;
-                if (nr == MM_PANEL_ROWS) panel_tile(P, kn, x + (size_t)t * ldx + k0, ldx, nt, y + (size_t)t * ldy + r, ldy, k0 > 0);
-                else {
-                    /* partial panel: compute into side (MT x 32), copy the nr live lanes */
-                    for (int ti = 0; ti < nt && k0 > 0; ti++) memcpy(side + ti * MM_PANEL_ROWS, y + (size_t)(t + ti) * ldy + r, (size_t)nr * sizeof(float));
-                    panel_tile(P, kn, x + (size_t)t * ldx + k0, ldx, nt, side, MM_PANEL_ROWS, k0 > 0);
-                    for (int ti = 0; ti < nt; ti++) memcpy(y + (size_t)(t + ti) * ldy + r, side + ti * MM_PANEL_ROWS, (size_t)nr * sizeof(float));
-                }
-            }
+            panel_tokens(panel_tile, MT, MM_PANEL_ROWS, P, kn, x + k0, T, ldx, y + r, ldy, nr, k0 > 0, side);
         }
     }
 }

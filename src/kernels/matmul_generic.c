@@ -1,5 +1,6 @@
 /* matmul_generic.c — the reference kernels: plain C, any weight format. */
 #include <math.h>
+#include <string.h>
 
 #include "kernels/kernels.h"
 
@@ -19,6 +20,21 @@ void mm_rows_expanded(const wmat *W, const float *x, int T, int ldx, float *y, i
         if (W->kind == WT_F32) w = (const float *)(const void *)(W->w + (size_t)r * W->row_bytes);
         else wmat_row_f32(W, r, scratch);
         for (int t = 0; t < T; t++) y[(size_t)t * ldy + r] = dot(w, x + (size_t)t * ldx, W->cols);
+    }
+}
+
+void panel_tokens(panel_tile_fn tile, int mt, int prows, const float *P, int kn, const float *x, int T, int ldx, float *y, int ldy, int nr,
+                  int accumulate, float *side) {
+    for (int t = 0; t < T; t += mt) {
+        int nt = T - t < mt ? T - t : mt;
+        const float *xt = x + (size_t)t * ldx;
+        if (nr == prows) {
+            tile(P, kn, xt, ldx, nt, y + (size_t)t * ldy, ldy, accumulate);
+            continue;
+        }
+        for (int i = 0; i < nt && accumulate; i++) memcpy(side + (size_t)i * prows, y + (size_t)(t + i) * ldy, (size_t)nr * sizeof(float));
+        tile(P, kn, xt, ldx, nt, side, prows, accumulate);
+        for (int i = 0; i < nt; i++) memcpy(y + (size_t)(t + i) * ldy, side + (size_t)i * prows, (size_t)nr * sizeof(float));
     }
 }
 
