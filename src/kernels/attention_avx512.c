@@ -6,7 +6,7 @@
 #include <immintrin.h>
 #include <math.h>
 
-#include "kernels/attention_avx512.h"
+#include "kernels/attention_x86.h"
 #include "kernels/kernels.h"
 
 #define TGT __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma")))

@@ -8,6 +8,7 @@
 #include <immintrin.h>
 #include <string.h>
 
+#include "kernels/attention_x86.h"
 #include "kernels/kernels.h"
 
 #define TGT __attribute__((target("avx2,fma,f16c")))
@@ -270,6 +271,9 @@ const kernel_set kernels_avx2 = {
     .mm_rows = mm_rows_avx2,
     .dot = dot_avx2,
     .axpy = axpy_avx2,
-    KERNELS_GENERIC_ROWWISE,
+    .attn_scores = attn_scores_avx2,
+    .exp_sum = exp_sum_avx2,
+    .attn_pv = attn_pv_avx2,
+    .silu_mul = silu_mul_avx2,
 };
 #endif

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
-#include "kernels/attention_avx512.h"
+#include "kernels/attention_x86.h"
 #include "kernels/avx512_common.h"
 
 #define PF_DIST 1024 /* bytes ahead in each weight row */

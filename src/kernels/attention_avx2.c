@@ -1,0 +1,138 @@
+/* attention_avx2.c — AVX2+FMA attention and activation kernels for CPUs without
+ * AVX-512: scores for up to 4 query rows x 16 keys (one K block) per register tile,
+ * a vector exp for the softmax and SiLU, and P.V with each V row loaded once for two
+ * query rows. Shapes as in kernels.h. */
+#if defined(__x86_64__)
+#pragma GCC optimize("O3")
+#include <immintrin.h>
+#include <math.h>
+
+#include "kernels/attention_x86.h"
+#include "kernels/kernels.h"
+
+#define TGT __attribute__((target("avx2,fma")))
+#define AI __attribute__((always_inline))
+
+/* NQ (<= 4) query rows x the 16 keys of each block in [lo, hi). */
+AI TGT static inline void scores_rows2(const float *q, size_t qstride, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds,
+                                       const int NQ) {
+    int base = lo & ~(KBLK - 1);
+    const __m256 sc = _mm256_set1_ps(scale);
+    for (int s = base; s < hi; s += KBLK) {
+        const float *b = Kb + (size_t)(s / KBLK) * hd * KBLK;
+        __m256 a[4][2];
+        for (int i = 0; i < NQ; i++) a[i][0] = a[i][1] = _mm256_setzero_ps();
+        for (int d = 0; d < hd; d++) {
+            __m256 k0 = _mm256_loadu_ps(b + (size_t)d * KBLK), k1 = _mm256_loadu_ps(b + (size_t)d * KBLK + 8);
+            for (int i = 0; i < NQ; i++) {
+                __m256 qv = _mm256_broadcast_ss(q + (size_t)i * qstride + d);
+                a[i][0] = _mm256_fmadd_ps(qv, k0, a[i][0]);
+                a[i][1] = _mm256_fmadd_ps(qv, k1, a[i][1]);
+            }
+        }
+        for (int i = 0; i < NQ; i++) {
+            float out[KBLK], *row = scores + (size_t)i * lds + (s - base);
+            _mm256_storeu_ps(out, _mm256_mul_ps(a[i][0], sc));
+            _mm256_storeu_ps(out + 8, _mm256_mul_ps(a[i][1], sc));
+            for (int k = s < lo ? lo - s : 0; k < KBLK && s + k < hi; k++) row[k] = out[k]; /* keys in [lo, hi) only */
+        }
+    }
+}
+
+TGT void attn_scores_avx2(const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds) {
+    for (int i0 = 0; i0 < nq; i0 += 4) {
+        const float *qi = q + (size_t)i0 * qstride;
+        float *si = scores + (size_t)i0 * lds;
+        switch (nq - i0 < 4 ? nq - i0 : 4) {
+        case 1: scores_rows2(qi, qstride, hd, Kb, lo, hi, scale, si, lds, 1); break;
+        case 2: scores_rows2(qi, qstride, hd, Kb, lo, hi, scale, si, lds, 2); break;
+        case 3: scores_rows2(qi, qstride, hd, Kb, lo, hi, scale, si, lds, 3); break;
+        default: scores_rows2(qi, qstride, hd, Kb, lo, hi, scale, si, lds, 4); break;
+        }
+    }
+}
+
+/* exp(x) for x <= 0: x = k ln2 + r, |r| <= ln2/2, a degree-6 polynomial for e^r, then 2^k
+ * built in the exponent field (k >= -126 after the clamp). About 1 ulp. */
+AI TGT static inline __m256 exp8(__m256 x) {
+    x = _mm256_max_ps(x, _mm256_set1_ps(-87.3f));
+    __m256 k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), r);
+    static const float c[6] = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f, 4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f};
+    __m256 p = _mm256_set1_ps(c[0]);
+    for (int i = 1; i < 6; i++) p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(c[i]));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+TGT float exp_sum_avx2(float *x, int n, float m) {
+    __m256 vm = _mm256_set1_ps(m), acc = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm));
+        _mm256_storeu_ps(x + i, e);
+        acc = _mm256_add_ps(acc, e);
+    }
+    float lanes[8], s = 0.0f;
+    _mm256_storeu_ps(lanes, acc);
+    for (int k = 0; k < 8; k++) s += lanes[k];
+    for (; i < n; i++) s += x[i] = expf(x[i] - m);
+    return s;
+}
+
+TGT void silu_mul_avx2(float *gate, const float *up, int n) {
+    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps(), sign = _mm256_set1_ps(-0.0f);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 g = _mm256_loadu_ps(gate + i);
+        /* sigmoid(g) = 1/(1+e) for g >= 0 and e/(1+e) for g < 0, with e = e^-|g| (no overflow) */
+        __m256 e = exp8(_mm256_or_ps(g, sign));
+        __m256 neg = _mm256_cmp_ps(g, zero, _CMP_LT_OQ);
+        __m256 sig = _mm256_div_ps(_mm256_blendv_ps(one, e, neg), _mm256_add_ps(one, e));
+        _mm256_storeu_ps(gate + i, _mm256_mul_ps(_mm256_mul_ps(g, sig), _mm256_loadu_ps(up + i)));
+    }
+    for (; i < n; i++) gate[i] = gate[i] / (1.0f + expf(-gate[i])) * up[i];
+}
+
+/* NH (<= 2) rows x ND (<= 4) vectors of 8 output columns in registers. */
+AI TGT static inline void pv_rows2(const float *P, int lds, const float *V, int ldv, int n, int hd, float *out, const int NH, const int ND) {
+    __m256 a[2][4];
+    for (int h = 0; h < NH; h++)
+        for (int k = 0; k < ND; k++) a[h][k] = _mm256_loadu_ps(out + (size_t)h * hd + 8 * k);
+    for (int s = 0; s < n; s++) {
+        const float *v = V + (size_t)s * ldv;
+        __m256 vv[4];
+        for (int k = 0; k < ND; k++) vv[k] = _mm256_loadu_ps(v + 8 * k);
+        for (int h = 0; h < NH; h++) {
+            __m256 p = _mm256_broadcast_ss(P + (size_t)h * lds + s);
+            for (int k = 0; k < ND; k++) a[h][k] = _mm256_fmadd_ps(p, vv[k], a[h][k]);
+        }
+    }
+    for (int h = 0; h < NH; h++)
+        for (int k = 0; k < ND; k++) _mm256_storeu_ps(out + (size_t)h * hd + 8 * k, a[h][k]);
+}
+
+TGT void attn_pv_avx2(const float *P, int nq, int lds, const float *V, int ldv, int n, int hd, float *out) {
+    if (hd % 8 != 0) {
+        attn_pv_generic(P, nq, lds, V, ldv, n, hd, out);
+        return;
+    }
+    for (int h0 = 0; h0 < nq; h0 += 2) {
+        const float *Ph = P + (size_t)h0 * lds;
+        for (int d0 = 0; d0 < hd;) {
+            float *o = out + (size_t)h0 * hd + d0;
+            int wide = hd - d0 >= 32;
+            if (nq - h0 >= 2) {
+                if (wide) pv_rows2(Ph, lds, V + d0, ldv, n, hd, o, 2, 4);
+                else pv_rows2(Ph, lds, V + d0, ldv, n, hd, o, 2, 1);
+            } else {
+                if (wide) pv_rows2(Ph, lds, V + d0, ldv, n, hd, o, 1, 4);
+                else pv_rows2(Ph, lds, V + d0, ldv, n, hd, o, 1, 1);
+            }
+            d0 += wide ? 32 : 8;
+        }
+    }
+}
+#endif

@@ -1,0 +1,19 @@
+/* attention_x86.h — the x86 attention and activation kernels (shapes in kernels.h), one
+ * set per ISA: AVX-512 (attention_avx512.c) and AVX2+FMA (attention_avx2.c). Both SiLU
+ * kernels compute gate = silu(gate) * up with their vector exp. */
+#ifndef FFAI_KERNELS_ATTENTION_X86_H
+#define FFAI_KERNELS_ATTENTION_X86_H
+
+#include <stddef.h>
+
+#define ATTENTION_KERNELS(isa)                                                                                                   \
+    void attn_scores_##isa(const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi, float scale, float *scores, \
+                           int lds);                                                                                             \
+    float exp_sum_##isa(float *x, int n, float m);                                                                               \
+    void attn_pv_##isa(const float *P, int nq, int lds, const float *V, int ldv, int n, int hd, float *out);                     \
+    void silu_mul_##isa(float *gate, const float *up, int n);
+
+ATTENTION_KERNELS(avx512)
+ATTENTION_KERNELS(avx2)
+
+#endif
