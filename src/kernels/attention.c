@@ -65,6 +65,12 @@ static void attn_block(const kernel_set *ks, const attn_rows_job *j, int r0, int
     }
 }
 
+void attn_scores_blocks(attn_scores_rows_fn f, int rows, const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi,
+                        float scale, float *scores, int lds) {
+    for (int i0 = 0; i0 < nq; i0 += rows)
+        f(q + (size_t)i0 * qstride, nq - i0 < rows ? nq - i0 : rows, qstride, hd, Kb, lo, hi, scale, scores + (size_t)i0 * lds, lds);
+}
+
 void attn_rows(const kernel_set *ks, const attn_rows_job *j, float *work) {
     for (int r0 = 0; r0 < j->nq; r0 += ATTN_QB) attn_block(ks, j, r0, j->nq - r0 < ATTN_QB ? j->nq - r0 : ATTN_QB, work);
 }

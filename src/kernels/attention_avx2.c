@@ -39,17 +39,15 @@ AI TGT static inline void scores_rows2(const float *q, size_t qstride, int hd, c
     }
 }
 
+/* Up to 4 rows, specialised on their count. */
+TGT static void scores4(const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds) {
+#define SCORES_ROWS(k) scores_rows2(q, qstride, hd, Kb, lo, hi, scale, scores, lds, k)
+    KERNEL_ROWS4(nq, SCORES_ROWS)
+#undef SCORES_ROWS
+}
+
 TGT void attn_scores_avx2(const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds) {
-    for (int i0 = 0; i0 < nq; i0 += 4) {
-        const float *qi = q + (size_t)i0 * qstride;
-        float *si = scores + (size_t)i0 * lds;
-        switch (nq - i0 < 4 ? nq - i0 : 4) {
-        case 1: scores_rows2(qi, qstride, hd, Kb, lo, hi, scale, si, lds, 1); break;
-        case 2: scores_rows2(qi, qstride, hd, Kb, lo, hi, scale, si, lds, 2); break;
-        case 3: scores_rows2(qi, qstride, hd, Kb, lo, hi, scale, si, lds, 3); break;
-        default: scores_rows2(qi, qstride, hd, Kb, lo, hi, scale, si, lds, 4); break;
-        }
-    }
+    attn_scores_blocks(scores4, 4, q, nq, qstride, hd, Kb, lo, hi, scale, scores, lds);
 }
 
 /* exp(x) for x <= 0: x = k ln2 + r, |r| <= ln2/2, a degree-6 polynomial for e^r, then 2^k

@@ -67,6 +67,23 @@ typedef void (*panel_tile_fn)(const float *P, int kn, const float *x, int ldx, i
 void panel_tokens(panel_tile_fn tile, int mt, int prows, const float *P, int kn, const float *x, int T, int ldx, float *y, int ldy, int nr,
                   int accumulate, float *side);
 
+/* A scores kernel for up to `rows` query rows at once, and the loop that runs it over nq rows
+ * (attention.c): the ISA sets specialise on the row count, then share the blocking. */
+typedef void (*attn_scores_rows_fn)(const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi, float scale, float *scores,
+                                    int lds);
+void attn_scores_blocks(attn_scores_rows_fn f, int rows, const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi,
+                        float scale, float *scores, int lds);
+
+/* Runs CALL(k) with the compile-time constant k = n (1..4; 4 for anything larger), for kernels
+ * specialised on a row count: CALL is a macro of one argument. */
+#define KERNEL_ROWS4(n, CALL)             \
+    switch (n) {                          \
+    case 1: CALL(1); break;               \
+    case 2: CALL(2); break;               \
+    case 3: CALL(3); break;               \
+    default: CALL(4); break;              \
+    }
+
 /* The generic attention and row-wise kernels, as kernel_set fields, for the sets without their own. */
 #define KERNELS_GENERIC_ROWWISE                                                                                    \
     .attn_scores = attn_scores_generic, .exp_sum = exp_sum_generic, .attn_pv = attn_pv_generic, .silu_mul = k_silu_mul

@@ -1,11 +1,12 @@
 /* matmul_neon.c — AArch64 NEON kernels: dot/axpy, and matrix-vector products for
  * bf16/f16/f32 and MLX affine 4/8-bit weights read in place (decode); larger
  * token counts expand each row to f32 once and dot it with every token.
- * Accumulation is f32, as in the reference. Attention and the row-wise ops use
- * the generic kernels (the compiler vectorizes them for NEON). */
+ * Accumulation is f32, as in the reference. Attention scores and P.V have NEON
+ * kernels (attention_neon.c); the exp-sum and row-wise ops are the generic ones. */
 #if defined(__aarch64__)
 #include <arm_neon.h>
 
+#include "kernels/attention_neon.h"
 #include "kernels/kernels.h"
 
 static float dot_neon(const float *a, const float *b, int n) {
@@ -125,6 +126,9 @@ const kernel_set kernels_neon = {
     .mm_rows = mm_rows_neon,
     .dot = dot_neon,
     .axpy = axpy_neon,
-    KERNELS_GENERIC_ROWWISE,
+    .attn_scores = attn_scores_neon,
+    .exp_sum = exp_sum_generic,
+    .attn_pv = attn_pv_neon,
+    .silu_mul = k_silu_mul,
 };
 #endif
