@@ -11,24 +11,30 @@
 #include "kernels/avx512_common.h"
 #include "kernels/kernels.h"
 
-/* One group (CPG chunks of 16 codes at byte off of row) dotted with NT tokens' x at
- * code c, scaled by the group's scale into acc. `safe`: the chunks' 16-byte windows
- * lie inside the row, so they are read as broadcast loads straight from memory. */
-__attribute__((always_inline)) TGT static inline void group_dot(const uint8_t *row, size_t off, size_t rb, const codes_dec *d, const float *x, int ldx, int c,
-                                                                __m512 s, __m512 *acc, const int CPG, const int NT, const int safe) {
-    __m512 ga[MV_TOKENS], gb[MV_TOKENS]; /* two chains per token (even and odd chunks) hide the FMA latency */
-    for (int j = 0; j < NT; j++) ga[j] = gb[j] = _mm512_setzero_ps();
+/* One group (CPG chunks of 16 codes at byte off) of both streams' rows dotted with NT
+ * tokens' x at code c (each x load serves both rows), scaled by each row's group scale
+ * into acc. `safe`: the chunks' 16-byte windows lie inside the rows, so they are read as
+ * broadcast loads straight from memory. */
+__attribute__((always_inline)) TGT static inline void group_dot(affine_streams *st, size_t off, size_t rb, size_t cb, const codes_dec *d, const float *x,
+                                                                int ldx, int c, const __m512 *s, const int CPG, const int NT, const int safe) {
+    __m512 ga[MV_STREAMS][MV_TOKENS], gb[MV_STREAMS][MV_TOKENS]; /* even and odd chunks: two chains per row and token */
+    for (int i = 0; i < MV_STREAMS; i++)
+        for (int j = 0; j < NT; j++) ga[i][j] = gb[i][j] = _mm512_setzero_ps();
     for (int k = 0; k < CPG; k++) {
-        size_t o = off + (size_t)k * 2 * (size_t)(d->bits);
-        __m128i w = safe ? _mm_loadu_si128((const __m128i *)(const void *)(row + o)) : codes_window(row, o, rb);
-        __m512 f = codes16(d, w);
+        size_t o = off + (size_t)k * cb;
+        __m512 f[MV_STREAMS];
+        for (int i = 0; i < MV_STREAMS; i++)
+            f[i] = codes16(d, safe ? _mm_loadu_si128((const __m128i *)(const void *)(st->row[i] + o)) : codes_window(st->row[i], o, rb));
         for (int j = 0; j < NT; j++) {
             __m512 xv = _mm512_loadu_ps(x + (size_t)j * ldx + c + 16 * k);
-            if (k & 1) gb[j] = _mm512_fmadd_ps(f, xv, gb[j]);
-            else ga[j] = _mm512_fmadd_ps(f, xv, ga[j]);
+            for (int i = 0; i < MV_STREAMS; i++) {
+                if (k & 1) gb[i][j] = _mm512_fmadd_ps(f[i], xv, gb[i][j]);
+                else ga[i][j] = _mm512_fmadd_ps(f[i], xv, ga[i][j]);
+            }
         }
     }
-    for (int j = 0; j < NT; j++) acc[j] = _mm512_fmadd_ps(s, _mm512_add_ps(ga[j], gb[j]), acc[j]);
+    for (int i = 0; i < MV_STREAMS; i++)
+        for (int j = 0; j < NT; j++) st->acc[i][j] = _mm512_fmadd_ps(s[i], _mm512_add_ps(ga[i][j], gb[i][j]), st->acc[i][j]);
 }
 
 /* NT tokens, groups of 16 CPG codes; two rows at a time, one from each half of the
@@ -36,7 +42,7 @@ __attribute__((always_inline)) TGT static inline void group_dot(const uint8_t *r
 __attribute__((always_inline)) TGT static inline void mv_bits_k(const wmat *W, const float *x, int ldx, float *y, int ldy, int r0, int r1, float *scratch,
                                                                 const int CPG, const int NT) {
     const int n = W->cols, G = 16 * CPG, ng = n / G, bits = W->bits;
-    const size_t rb = W->row_bytes, gbytes = (size_t)G * bits / 8, sbb = (size_t)ng * (W->sb_kind == WT_F32 ? 4 : 2);
+    const size_t rb = W->row_bytes, gbytes = (size_t)G * bits / 8, cb = 2 * (size_t)bits, sbb = (size_t)ng * (W->sb_kind == WT_F32 ? 4 : 2);
     const wt_kind sk = W->sb_kind;
     float *xsum = scratch; /* token j: xsum + j * (ng + 16) */
     for (int j = 0; j < NT; j++) group_sums(x + (size_t)j * ldx, G, ng, xsum + (size_t)j * (ng + 16));
@@ -51,13 +57,14 @@ __attribute__((always_inline)) TGT static inline void mv_bits_k(const wmat *W, c
         affine_streams_at(W, r, h, r1, sbb, &st);
         for (int g = 0; g < ng; g++) {
             size_t off = (size_t)g * gbytes;
+            __m512 s[MV_STREAMS];
             for (int i = 0; i < MV_STREAMS; i++) {
                 _mm_prefetch((const char *)st.row[i] + off + MV_AHEAD, _MM_HINT_T0);
                 if (gbytes > 64) _mm_prefetch((const char *)st.row[i] + off + 64 + MV_AHEAD, _MM_HINT_T0);
-                __m512 s = _mm512_set1_ps(sb_at(sk, st.rs[i], (size_t)g));
-                if (g < nsafe) group_dot(st.row[i], off, rb, &d, x, ldx, g * G, s, st.acc[i], CPG, NT, 1);
-                else group_dot(st.row[i], off, rb, &d, x, ldx, g * G, s, st.acc[i], CPG, NT, 0);
+                s[i] = _mm512_set1_ps(sb_at(sk, st.rs[i], (size_t)g));
             }
+            if (g < nsafe) group_dot(&st, off, rb, cb, &d, x, ldx, g * G, s, CPG, NT, 1);
+            else group_dot(&st, off, rb, cb, &d, x, ldx, g * G, s, CPG, NT, 0);
         }
         affine_streams_store(&st, NT, sk, ng, xsum, span, y, ldy, r, h);
     }
