@@ -103,7 +103,7 @@ int kernels_available(const kernel_set **out, int max);
 
 /* CPU feature flags detected at run time. */
 typedef struct {
-    bool avx2, fma, f16c, avx512f, avx512bw, avx512vl, avx512bf16, avx512vnni, neon;
+    bool avx2, fma, f16c, avx512f, avx512bw, avx512vl, avx512bf16, avx512vnni, avx512vbmi, neon;
 } cpu_features;
 const cpu_features *cpu_detect(void);
 

@@ -8,7 +8,11 @@
  * Either way dword lane m of `vpdpbusd` sums codes c + S m .. c + S m + S - 1,
  * all in one group, so per lane:
  *   y += s_g d_g * sum(q * xq)        (s_g: weight scale, d_g: activation scale)
- * and the biases add sum_g b_g * sum(x over g) with the exact f32 sums. */
+ * and the biases add sum_g b_g * sum(x over g) with the exact f32 sums.
+ * Other widths (2, 3, 5, 6 bits; a plain little-endian bit stream) take the 8-bit layout:
+ * 64 codes fill 8 * bits bytes, and with AVX-512 VBMI a byte permute gives qword m the
+ * bytes of codes 8m..8m+7, a multishift puts code k of them in byte k, and a mask leaves
+ * the 64 codes as bytes in order. */
 #include "kernels/matmul_q8.h"
 
 #include <string.h>
@@ -20,11 +24,17 @@ size_t q8_act_bytes(int max_T, int max_cols) {
     return (size_t)max_T * per + 64;
 }
 
+/* The code layout of the activations: 4, or 8 for every other width (codes in order). */
+static int q8_layout_bits(int bits) { return bits == 4 ? 4 : 8; }
+
 int q8_supported(const wmat *W) {
-    return W->kind == WT_AFFINE && (W->bits == 4 || W->bits == 8) && (W->group == 32 || W->group == 64 || W->group == 128) && W->cols <= Q8_MAX_COLS;
+    if (W->kind != WT_AFFINE || W->bits < 2 || W->bits > 8 || !(W->group == 32 || W->group == 64 || W->group == 128) || W->cols > Q8_MAX_COLS) return 0;
+    return W->bits == 4 || W->bits == 8 || cpu_detect()->avx512vbmi;
 }
 
-int q8_act_fits(const q8_act *a, const wmat *W) { return a->bits == W->bits && a->group == W->group && a->cols == W->cols; }
+int q8_act_fits(const q8_act *a, const wmat *W) {
+    return a->bits == q8_layout_bits(W->bits) && a->group == W->group && a->cols == W->cols;
+}
 
 #if defined(__x86_64__)
 #pragma GCC optimize("O3")
@@ -42,7 +52,7 @@ int q8_available(void) {
 TGTQ static inline __m128i q16(__m512 v, __m512 inv) { return _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(_mm512_mul_ps(v, inv))); }
 
 TGTQ void q8_quantize(q8_act *a, void *buf, const wmat *W, const float *x, int T, int ldx) {
-    const int n = W->cols, G = W->group, bits = W->bits, S = 32 / bits, B = 16 * S, ng = n / G, nblk = (n + B - 1) / B;
+    const int n = W->cols, G = W->group, bits = q8_layout_bits(W->bits), S = 32 / bits, B = 16 * S, ng = n / G, nblk = (n + B - 1) / B;
     a->bits = bits, a->group = G, a->cols = n;
     a->ldq = (size_t)nblk * 64 * (bits == 4 ? 2 : 1), a->ldd = (size_t)nblk * 16, a->ldxs = (size_t)ng + 16;
     uintptr_t p = ((uintptr_t)buf + 63) & ~(uintptr_t)63;
@@ -99,99 +109,39 @@ TGTQ void q8_quantize(q8_act *a, void *buf, const wmat *W, const float *x, int T
     }
 }
 
-/* NT tokens (1..4) of NR rows (1 or 2) read together as separate streams (more
- * memory in flight per core than one linear stream). */
-__attribute__((always_inline)) TGTQ static inline void q8_rows_n(const wmat *W, const q8_act *a, int t0, const int NT, const int *rr, const int NR, float *y,
-                                                                 int ldy, const int bits, const int nsc, __m512i sidx, __m512i widx) {
-    const int n = W->cols, G = W->group, ng = n / G, S = 32 / bits, B = 16 * S, nb = n / B * B, gsh = __builtin_ctz((unsigned)G);
-    const size_t sbb = (size_t)ng * (W->sb_kind == WT_F32 ? 4 : 2), qstride = bits == 4 ? 128 : 64;
-    const __m512i nib = _mm512_set1_epi8(0x0f);
-    const __mmask16 tail = (__mmask16)((1u << ((n - nb) / S)) - 1u);
-    const uint8_t *row[2], *rs[2], *rbias[2];
-    __m512 acc[2][4];
-    for (int i = 0; i < NR; i++) {
-        row[i] = W->w + (size_t)rr[i] * W->row_bytes;
-        rs[i] = (const uint8_t *)W->scales + (size_t)rr[i] * sbb, rbias[i] = (const uint8_t *)W->biases + (size_t)rr[i] * sbb;
-        for (size_t o = 0; o < sbb; o += 64) {
-            _mm_prefetch((const char *)rs[i] + 4 * sbb + o, _MM_HINT_T0);
-            _mm_prefetch((const char *)rbias[i] + 4 * sbb + o, _MM_HINT_T0);
-        }
-        for (int j = 0; j < NT; j++) acc[i][j] = _mm512_setzero_ps();
-    }
-    for (int c = 0, k = 0; c < n; c += B, k++) {
-        __m512 dv[4];
-        for (int j = 0; j < NT; j++) dv[j] = _mm512_loadu_ps(a->d + (size_t)(t0 + j) * a->ldd + (size_t)k * 16);
-        for (int i = 0; i < NR; i++) {
-            _mm_prefetch((const char *)row[i] + (size_t)k * 64 + Q8_AHEAD, _MM_HINT_T0);
-            __m512i v = c < nb ? _mm512_loadu_si512((const void *)(row[i] + (size_t)k * 64)) : _mm512_maskz_loadu_epi32(tail, (const void *)(row[i] + (size_t)k * 64));
-            __m512i lo = v, hi = v;
-            if (bits == 4) lo = _mm512_and_si512(v, nib), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), nib);
-            __m512 sv;
-            if (c < nb) sv = lane_scales(W->sb_kind, rs[i], c, gsh, nsc, sidx, widx);
-            else {
-                float l[16];
-                for (int m = 0; m < 16; m++) l[m] = c + S * m < n ? sb_at(W->sb_kind, rs[i], (size_t)((c + S * m) >> gsh)) : 0.0f;
-                sv = _mm512_loadu_ps(l);
-            }
-            for (int j = 0; j < NT; j++) {
-                const int8_t *qx = a->q + (size_t)(t0 + j) * a->ldq + (size_t)k * qstride;
-                __m512i s = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, _mm512_loadu_si512((const void *)qx));
-                if (bits == 4) s = _mm512_dpbusd_epi32(s, hi, _mm512_loadu_si512((const void *)(qx + 64)));
-                acc[i][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(sv, dv[j]), acc[i][j]);
-            }
-        }
-    }
-    for (int i = 0; i < NR; i++)
-        for (int j = 0; j < NT; j++)
-            y[(size_t)(t0 + j) * ldy + rr[i]] = hsum(acc[i][j]) + sb_dot(W->sb_kind, rbias[i], ng, a->xs + (size_t)(t0 + j) * a->ldxs);
-}
+#define Q8_TGT TGTQ
+#define Q8_NAME(f) f##_w48
+#define Q8_ANYW 0
+#include "kernels/matmul_q8_rows.h"
+#undef Q8_TGT
+#undef Q8_NAME
+#undef Q8_ANYW
+#undef Q8_ROWS_NT
 
-#define Q8_ROWS_NT(NR)                                                                   \
-    do {                                                                                 \
-        switch (nt) {                                                                    \
-        case 1: q8_rows_n(W, a, t0, 1, rr, NR, y, ldy, bits, nsc, sidx, widx); break;    \
-        case 2: q8_rows_n(W, a, t0, 2, rr, NR, y, ldy, bits, nsc, sidx, widx); break;    \
-        case 3: q8_rows_n(W, a, t0, 3, rr, NR, y, ldy, bits, nsc, sidx, widx); break;    \
-        default: q8_rows_n(W, a, t0, 4, rr, NR, y, ldy, bits, nsc, sidx, widx); break;   \
-        }                                                                                \
-    } while (0)
+/* The any-width instance, compiled for VBMI (q8_supported checks the CPU has it). */
+#define TGTV __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi,fma,f16c")))
+#define Q8_TGT TGTV
+#define Q8_NAME(f) f##_anyw
+#define Q8_ANYW 1
+#include "kernels/matmul_q8_rows.h"
 
-__attribute__((always_inline)) TGTQ static inline void q8_rows_k(const wmat *W, const q8_act *a, int T, float *y, int ldy, int r0, int r1, const int bits,
-                                                                 const int nsc) {
-    const int S = 32 / bits, G = W->group;
-    int lane_group[16];
-    short word_group[32];
-    for (int m = 0; m < 16; m++) lane_group[m] = S * m / G, word_group[2 * m] = 0, word_group[2 * m + 1] = (short)(S * m / G);
-    const __m512i sidx = _mm512_loadu_si512((const void *)lane_group), widx = _mm512_loadu_si512((const void *)word_group);
-    /* Row blocks of about 256 KiB of weights; within one, token tiles outer and rows
-     * inner: the block stays in L2 while every tile of activations passes over it
-     * (decode has one tile, so the rows simply stream). */
-    int rbk = (int)(((size_t)256 << 10) / W->row_bytes);
-    if (rbk < 4) rbk = 4;
-    for (int rb0 = r0; rb0 < r1; rb0 += rbk) {
-        int rb1 = r1 - rb0 < rbk ? r1 : rb0 + rbk;
-        for (int t0 = 0; t0 < T; t0 += 4) {
-            int nt = T - t0 < 4 ? T - t0 : 4;
-            /* two rows at a time, one from each half of the block: two streams per core */
-            int h = (rb1 - rb0 + 1) / 2;
-            for (int r = rb0; r < rb0 + h; r++) {
-                int rr[2] = {r, r + h};
-                if (r + h < rb1) Q8_ROWS_NT(2);
-                else Q8_ROWS_NT(1);
-            }
-        }
-    }
+TGTV static void q8_rows_k_vbmi(const wmat *W, const q8_act *a, int T, float *y, int ldy, int r0, int r1, int nsc) {
+    if (nsc == 1) q8_rows_k_anyw(W, a, T, y, ldy, r0, r1, 8, 1);
+    else q8_rows_k_anyw(W, a, T, y, ldy, r0, r1, 8, 2);
 }
 
 TGTQ void q8_mm_rows(const wmat *W, const q8_act *a, int T, float *y, int ldy, int r0, int r1) {
-    int B = 16 * 32 / W->bits, nsc = W->group >= B ? 1 : B / W->group;
-    if (W->bits == 4) {
-        if (nsc == 1) q8_rows_k(W, a, T, y, ldy, r0, r1, 4, 1);
-        else if (nsc == 2) q8_rows_k(W, a, T, y, ldy, r0, r1, 4, 2);
-        else q8_rows_k(W, a, T, y, ldy, r0, r1, 4, 4);
+    int lb = q8_layout_bits(W->bits), B = 16 * 32 / lb, nsc = W->group >= B ? 1 : B / W->group;
+    if (lb == 4) {
+        if (nsc == 1) q8_rows_k_w48(W, a, T, y, ldy, r0, r1, 4, 1);
+        else if (nsc == 2) q8_rows_k_w48(W, a, T, y, ldy, r0, r1, 4, 2);
+        else q8_rows_k_w48(W, a, T, y, ldy, r0, r1, 4, 4);
+    } else if (W->bits == 8) {
+        if (nsc == 1) q8_rows_k_w48(W, a, T, y, ldy, r0, r1, 8, 1);
+        else q8_rows_k_w48(W, a, T, y, ldy, r0, r1, 8, 2);
     } else {
-        if (nsc == 1) q8_rows_k(W, a, T, y, ldy, r0, r1, 8, 1);
-        else q8_rows_k(W, a, T, y, ldy, r0, r1, 8, 2);
+        if (nsc == 1) q8_rows_k_vbmi(W, a, T, y, ldy, r0, r1, 1);
+        else q8_rows_k_vbmi(W, a, T, y, ldy, r0, r1, 2);
     }
 }
 #else

@@ -1,5 +1,5 @@
 /* matmul_q8.h — the opt-in int8 precision path (`--precision int8`) for MLX affine
- * 4/8-bit weights: activations are quantized per weight group to int8 (scale
+ * weights (4/8-bit; other widths with AVX-512 VBMI): activations are quantized per weight group to int8 (scale
  * max|x| / 127, round to nearest), codes meet them in AVX-512 VNNI `vpdpbusd`
  * (64 multiply-adds per instruction, exact int32 sums), and each group's sum is
  * scaled in f32. Approximate by design: its KL cost is measured and stated in
@@ -28,7 +28,7 @@ typedef struct {
 size_t q8_act_bytes(int max_T, int max_cols);
 /* 1 if this CPU has the int8 kernels (AVX-512 F/BW/VNNI). */
 int q8_available(void);
-/* 1 if W can take the int8 path (affine 4 or 8 bits, group 32, 64 or 128). */
+/* 1 if W can take the int8 path (affine, group 32, 64 or 128; 4 or 8 bits, or 2..8 with AVX-512 VBMI). */
 int q8_supported(const wmat *W);
 /* Quantizes x (T, ldx) for W's layout into a, whose arrays live in buf (q8_act_bytes). */
 void q8_quantize(q8_act *a, void *buf, const wmat *W, const float *x, int T, int ldx);
