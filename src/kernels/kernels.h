@@ -84,9 +84,11 @@ void attn_scores_blocks(attn_scores_rows_fn f, int rows, const float *q, int nq,
     default: CALL(4); break;              \
     }
 
-/* The generic attention and row-wise kernels, as kernel_set fields, for the sets without their own. */
-#define KERNELS_GENERIC_ROWWISE                                                                                    \
-    .attn_scores = attn_scores_generic, .exp_sum = exp_sum_generic, .attn_pv = attn_pv_generic, .silu_mul = k_silu_mul
+/* The fields of a kernel set whose matmul, dot and axpy are mm_rows_<isa>, dot_<isa> and axpy_<isa>,
+ * with the given attention (scores, exp-sum, P.V) and SiLU kernels. */
+#define KERNEL_SET_FIELDS(isa, scores, expsum, pv, silu)                                                                   \
+    .name = #isa, .mm_rows = mm_rows_##isa, .dot = dot_##isa, .axpy = axpy_##isa, .attn_scores = scores, .exp_sum = expsum, \
+    .attn_pv = pv, .silu_mul = silu
 
 /* The generic attention kernels (ISA sets without their own reuse these). */
 void attn_scores_generic(const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds);

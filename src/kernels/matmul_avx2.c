@@ -266,14 +266,5 @@ TGT static void mm_rows_avx2(const wmat *W, const float *x, int T, int ldx, floa
     a2_panels(W, x, T, ldx, y, ldy, r0, r1, scratch);
 }
 
-const kernel_set kernels_avx2 = {
-    .name = "avx2",
-    .mm_rows = mm_rows_avx2,
-    .dot = dot_avx2,
-    .axpy = axpy_avx2,
-    .attn_scores = attn_scores_avx2,
-    .exp_sum = exp_sum_avx2,
-    .attn_pv = attn_pv_avx2,
-    .silu_mul = silu_mul_avx2,
-};
+const kernel_set kernels_avx2 = {KERNEL_SET_FIELDS(avx2, attn_scores_avx2, exp_sum_avx2, attn_pv_avx2, silu_mul_avx2)};
 #endif

@@ -68,10 +68,4 @@ void attn_pv_generic(const float *P, int nq, int lds, const float *V, int ldv, i
         for (int s = 0; s < n; s++) axpy_generic(out + (size_t)i * hd, P[(size_t)i * lds + s], V + (size_t)s * ldv, hd);
 }
 
-const kernel_set kernels_generic = {
-    .name = "generic",
-    .mm_rows = mm_rows_generic,
-    .dot = dot_generic,
-    .axpy = axpy_generic,
-    KERNELS_GENERIC_ROWWISE,
-};
+const kernel_set kernels_generic = {KERNEL_SET_FIELDS(generic, attn_scores_generic, exp_sum_generic, attn_pv_generic, k_silu_mul)};

@@ -121,14 +121,5 @@ static void mm_rows_neon(const wmat *W, const float *x, int T, int ldx, float *y
     mm_rows_expanded(W, x, T, ldx, y, ldy, r0, r1, scratch, dot_neon);
 }
 
-const kernel_set kernels_neon = {
-    .name = "neon",
-    .mm_rows = mm_rows_neon,
-    .dot = dot_neon,
-    .axpy = axpy_neon,
-    .attn_scores = attn_scores_neon,
-    .exp_sum = exp_sum_generic,
-    .attn_pv = attn_pv_neon,
-    .silu_mul = k_silu_mul,
-};
+const kernel_set kernels_neon = {KERNEL_SET_FIELDS(neon, attn_scores_neon, exp_sum_generic, attn_pv_neon, k_silu_mul)};
 #endif
