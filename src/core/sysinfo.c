@@ -54,7 +54,7 @@ ffai_status ffai_sysinfo_get(ffai_sysinfo *info, int measure, int threads, ffai_
         const char *name;
     } feats[] = {{cf->avx2, "avx2"},         {cf->fma, "fma"},           {cf->f16c, "f16c"},
                  {cf->avx512f, "avx512f"},   {cf->avx512bw, "avx512bw"}, {cf->avx512vl, "avx512vl"},
-                 {cf->avx512bf16, "avx512bf16"}, {cf->avx512vnni, "avx512vnni"}, {cf->neon, "neon"}};
+                 {cf->avx512bf16, "avx512bf16"}, {cf->avx512vnni, "avx512vnni"}, {cf->avx512vbmi, "avx512vbmi"}, {cf->neon, "neon"}};
     size_t l = 0;
     for (size_t i = 0; i < sizeof feats / sizeof feats[0]; i++)
         if (feats[i].on && l + strlen(feats[i].name) + 2 < sizeof info->features)
