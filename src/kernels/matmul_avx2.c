@@ -96,20 +96,19 @@ static int a2_fused(const wmat *W) {
     return W->bits >= 2 && W->bits <= 8 && W->group % 8 == 0 && A2_DEPTH % W->group == 0;
 }
 
-/* Columns [c0, c0 + n) of row r as f32 (n a multiple of 8; affine: c0 and n whole groups). */
-TGT static void a2_row(const wmat *W, int r, int c0, int n, float *out) {
+/* Columns [c0, c0 + n) of row r as f32 (n a multiple of 8; affine: c0 and n whole groups; d: W's decoder). */
+TGT static void a2_row(const wmat *W, const a2_codes *d, int r, int c0, int n, float *out) {
     const uint8_t *row = W->w + (size_t)r * W->row_bytes;
     if (W->kind != WT_AFFINE) {
         for (int c = 0; c < n; c += 8) _mm256_storeu_ps(out + c, a2_dense8(W->kind, row, c0 + c));
         return;
     }
-    a2_codes d = a2_codes_init(W->bits);
     int G = W->group, ng = W->cols / G;
     for (int g = c0 / G; g < (c0 + n) / G; g++) {
         __m256 s = _mm256_set1_ps(wt_load(W->sb_kind, W->scales, (size_t)r * ng + g));
         __m256 b = _mm256_set1_ps(wt_load(W->sb_kind, W->biases, (size_t)r * ng + g));
         for (int c = g * G; c < (g + 1) * G; c += 8)
-            _mm256_storeu_ps(out + (c - c0), _mm256_fmadd_ps(s, a2_codes8(&d, row, W->row_bytes, c), b));
+            _mm256_storeu_ps(out + (c - c0), _mm256_fmadd_ps(s, a2_codes8(d, row, W->row_bytes, c), b));
     }
 }
 
@@ -240,12 +239,13 @@ TGT static void a2_tile(const float *P, int kn, const float *x, int ldx, int nt,
 TGT static void a2_panels(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch) {
     float *P = scratch, *tmp = P + A2_ROWS * A2_DEPTH, *side = tmp + A2_ROWS * A2_DEPTH; /* side: A2_MT x A2_ROWS */
     int K = W->cols;
+    const a2_codes d = a2_codes_init(W->kind == WT_AFFINE ? W->bits : 8);
     for (int r = r0; r < r1; r += A2_ROWS) {
         int nr = r1 - r < A2_ROWS ? r1 - r : A2_ROWS;
         for (int k0 = 0; k0 < K; k0 += A2_DEPTH) {
             int kn = K - k0 < A2_DEPTH ? K - k0 : A2_DEPTH;
             for (int i = 0; i < A2_ROWS; i++) {
-                if (i < nr) a2_row(W, r + i, k0, kn, tmp + (size_t)i * A2_DEPTH);
+                if (i < nr) a2_row(W, &d, r + i, k0, kn, tmp + (size_t)i * A2_DEPTH);
                 for (int k = 0; k < kn; k++) P[(size_t)k * A2_ROWS + i] = i < nr ? tmp[(size_t)i * A2_DEPTH + k] : 0.0f;
             }
             panel_tokens(a2_tile, A2_MT, A2_ROWS, P, kn, x + k0, T, ldx, y + r, ldy, nr, k0 > 0, side);

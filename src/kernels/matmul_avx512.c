@@ -344,6 +344,7 @@ TGT static void mv_affine(const wmat *W, const float *x, int ldx, int NT, float 
  * are no horizontal sums. ---- */
 /* Row i of the panel block as f32: tmp[i][0..kn) for rows r..r+nr (zeros past nr). */
 TGT static void rows_f32(const wmat *W, int r, int nr, int i0, int k0, int kn, float *tmp) {
+    const codes_dec dec = codes_dec_init(W->kind == WT_AFFINE ? W->bits : 8); /* codes of widths other than 4 and 8 */
     for (int i = 0; i < 16; i++) {
         float *d = tmp + (size_t)i * MM_PANEL_K;
         if (i0 + i >= nr) {
@@ -378,7 +379,6 @@ TGT static void rows_f32(const wmat *W, int r, int nr, int i0, int k0, int kn, f
                     }
                 } else if (W->group % 16 == 0) {
                     /* other widths: q = (1 + q / 2^bits - 1) * 2^bits, both steps exact */
-                    const codes_dec dec = codes_dec_init(bits);
                     const __m512 one = _mm512_set1_ps(1.0f), span = _mm512_set1_ps((float)(1 << bits));
                     for (int k = 0; k < W->group; k += 16) {
                         __m512 f = codes16(&dec, codes_window(row, (size_t)(base + k) * bits / 8, W->row_bytes));
