@@ -12,6 +12,7 @@
 #include "kernels/avx512_common.h"
 
 #define PF_DIST 1024 /* bytes ahead in each weight row */
+#define READ4_AHEAD 1024 /* bytes the bandwidth probe prefetches ahead in each stream */
 #define MV_MAX_T_BF16 12 /* bf16: up to this many tokens take matvec passes (crossover ~12-16 on the 1B shape) */
 
 TGT static float dot_avx512(const float *a, const float *b, int n) {
@@ -29,6 +30,23 @@ TGT static float dot_avx512(const float *a, const float *b, int n) {
     return hsum(_mm512_add_ps(s0, s1));
 }
 
+/* 4 streams, 64 bytes of each per step, prefetched BF_AHEAD ahead like the bf16 matvec. */
+TGT static uint64_t read4_avx512(const uint8_t *p, size_t stride, size_t n) {
+    __m512i a = _mm512_setzero_si512(), b = a, c = a, d = a;
+    const uint8_t *p1 = p + stride, *p2 = p1 + stride, *p3 = p2 + stride;
+    for (size_t o = 0; o < n; o += 64) {
+        _mm_prefetch((const char *)p + o + READ4_AHEAD, _MM_HINT_T0);
+        _mm_prefetch((const char *)p1 + o + READ4_AHEAD, _MM_HINT_T0);
+        _mm_prefetch((const char *)p2 + o + READ4_AHEAD, _MM_HINT_T0);
+        _mm_prefetch((const char *)p3 + o + READ4_AHEAD, _MM_HINT_T0);
+        a = _mm512_xor_si512(a, _mm512_load_si512((const void *)(p + o)));
+        b = _mm512_xor_si512(b, _mm512_load_si512((const void *)(p1 + o)));
+        c = _mm512_xor_si512(c, _mm512_load_si512((const void *)(p2 + o)));
+        d = _mm512_xor_si512(d, _mm512_load_si512((const void *)(p3 + o)));
+    }
+    return (uint64_t)_mm512_reduce_add_epi64(_mm512_xor_si512(_mm512_xor_si512(a, b), _mm512_xor_si512(c, d)));
+}
+
 TGT static void axpy_avx512(float *y, float a, const float *x, int n) {
     __m512 va = _mm512_set1_ps(a);
     int i = 0;
@@ -36,64 +54,41 @@ TGT static void axpy_avx512(float *y, float a, const float *x, int n) {
     for (; i < n; i++) y[i] += a * x[i];
 }
 
-/* ---- matrix-vector, dense formats: 4 rows at a time share each x load; the
- * format is a compile-time constant of each instance (no branch in the loop) ---- */
+/* ---- matrix-vector, dense formats: 4 rows at a time share each x load, one from each
+ * quarter of [r0, r1) so that each quarter is read row after row as one long stream
+ * (see mv_bf16_k); the format is a compile-time constant of each instance ---- */
 __attribute__((always_inline)) TGT static inline void mv_dense_k(const wmat *W, const float *x, float *y, int r0, int r1, const wt_kind kind) {
-    int n = W->cols, r = r0;
+    int n = W->cols;
     size_t rb = W->row_bytes;
-    for (; r + 4 <= r1; r += 4) {
-        const uint8_t *w0 = W->w + (size_t)r * rb, *w1 = w0 + rb, *w2 = w1 + rb, *w3 = w2 + rb;
-        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
-        __m512 b0 = _mm512_setzero_ps(), b1 = _mm512_setzero_ps(), b2 = _mm512_setzero_ps(), b3 = _mm512_setzero_ps();
+    const size_t es = kind == WT_F32 ? 4 : 2;
+    const int h = (r1 - r0 + 3) / 4;
+    for (int r = r0; r < r0 + h; r++) {
+        int nr = 1;
+        while (nr < 4 && r + nr * h < r1) nr++;
+        const uint8_t *w[4];
+        for (int i = 0; i < 4; i++) w[i] = W->w + (size_t)(i < nr ? r + i * h : r) * rb;
+        __m512 a[4], b[4];
+        for (int i = 0; i < 4; i++) a[i] = b[i] = _mm512_setzero_ps();
         int c = 0;
-        const size_t es = kind == WT_F32 ? 4 : 2;
         for (; c + 32 <= n; c += 32) {
-            /* software prefetch: hardware prefetchers stop at 4 KiB page
-             * boundaries, and mapped weights live in 4 KiB pages */
-            _mm_prefetch((const char *)w0 + (size_t)c * es + PF_DIST, _MM_HINT_T0);
-            _mm_prefetch((const char *)w1 + (size_t)c * es + PF_DIST, _MM_HINT_T0);
-            _mm_prefetch((const char *)w2 + (size_t)c * es + PF_DIST, _MM_HINT_T0);
-            _mm_prefetch((const char *)w3 + (size_t)c * es + PF_DIST, _MM_HINT_T0);
-            if (es == 4) {
-                _mm_prefetch((const char *)w0 + (size_t)c * es + PF_DIST + 64, _MM_HINT_T0);
-                _mm_prefetch((const char *)w1 + (size_t)c * es + PF_DIST + 64, _MM_HINT_T0);
-                _mm_prefetch((const char *)w2 + (size_t)c * es + PF_DIST + 64, _MM_HINT_T0);
-                _mm_prefetch((const char *)w3 + (size_t)c * es + PF_DIST + 64, _MM_HINT_T0);
-            }
             __m512 xv = _mm512_loadu_ps(x + c), xw = _mm512_loadu_ps(x + c + 16);
-            a0 = _mm512_fmadd_ps(load_w16(kind, w0, c), xv, a0);
-            a1 = _mm512_fmadd_ps(load_w16(kind, w1, c), xv, a1);
-            a2 = _mm512_fmadd_ps(load_w16(kind, w2, c), xv, a2);
-            a3 = _mm512_fmadd_ps(load_w16(kind, w3, c), xv, a3);
-            b0 = _mm512_fmadd_ps(load_w16(kind, w0, c + 16), xw, b0);
-            b1 = _mm512_fmadd_ps(load_w16(kind, w1, c + 16), xw, b1);
-            b2 = _mm512_fmadd_ps(load_w16(kind, w2, c + 16), xw, b2);
-            b3 = _mm512_fmadd_ps(load_w16(kind, w3, c + 16), xw, b3);
+            for (int i = 0; i < 4; i++) {
+                /* a fixed distance ahead in the stream: near a row's end that is the next row */
+                _mm_prefetch((const char *)w[i] + (size_t)c * es + PF_DIST, _MM_HINT_T0);
+                if (es == 4) _mm_prefetch((const char *)w[i] + (size_t)c * es + PF_DIST + 64, _MM_HINT_T0);
+                a[i] = _mm512_fmadd_ps(load_w16(kind, w[i], c), xv, a[i]);
+                b[i] = _mm512_fmadd_ps(load_w16(kind, w[i], c + 16), xw, b[i]);
+            }
         }
         for (; c + 16 <= n; c += 16) {
             __m512 xv = _mm512_loadu_ps(x + c);
-            a0 = _mm512_fmadd_ps(load_w16(kind, w0, c), xv, a0);
-            a1 = _mm512_fmadd_ps(load_w16(kind, w1, c), xv, a1);
-            a2 = _mm512_fmadd_ps(load_w16(kind, w2, c), xv, a2);
-            a3 = _mm512_fmadd_ps(load_w16(kind, w3, c), xv, a3);
+            for (int i = 0; i < 4; i++) a[i] = _mm512_fmadd_ps(load_w16(kind, w[i], c), xv, a[i]);
         }
-        float s0 = hsum(_mm512_add_ps(a0, b0)), s1 = hsum(_mm512_add_ps(a1, b1)), s2 = hsum(_mm512_add_ps(a2, b2)), s3 = hsum(_mm512_add_ps(a3, b3));
-        for (; c < n; c++) {
-            s0 += wt_load(kind, w0, (size_t)c) * x[c];
-            s1 += wt_load(kind, w1, (size_t)c) * x[c];
-            s2 += wt_load(kind, w2, (size_t)c) * x[c];
-            s3 += wt_load(kind, w3, (size_t)c) * x[c];
+        for (int i = 0; i < nr; i++) {
+            float s0 = hsum(_mm512_add_ps(a[i], b[i]));
+            for (int k = c; k < n; k++) s0 += wt_load(kind, w[i], (size_t)k) * x[k];
+            y[r + i * h] = s0;
         }
-        y[r] = s0, y[r + 1] = s1, y[r + 2] = s2, y[r + 3] = s3;
-    }
-    for (; r < r1; r++) {
-        const uint8_t *w0 = W->w + (size_t)r * rb;
-        __m512 a0 = _mm512_setzero_ps();
-        int c = 0;
-        for (; c + 16 <= n; c += 16) a0 = _mm512_fmadd_ps(load_w16(kind, w0, c), _mm512_loadu_ps(x + c), a0);
-        float s0 = hsum(a0);
-        for (; c < n; c++) s0 += wt_load(kind, w0, (size_t)c) * x[c];
-        y[r] = s0;
     }
 }
 
@@ -101,10 +96,16 @@ __attribute__((always_inline)) TGT static inline void mv_dense_k(const wmat *W, 
  * f32 and (v & 0xffff0000) the odd ones, so x is permuted to [even | odd] per
  * 32-block once and each weight costs half an op less than zero-extension. */
 TGT static void permute_x4(const float *x, float *xp, int n);
-#ifndef BF_AHEAD
-#define BF_AHEAD (4 * rb) /* the next 4-row block, same column */
+#ifndef BF_STREAMS
+#define BF_STREAMS 4 /* rows read together, one from each quarter of the range */
 #endif
-/* NT tokens (1..MV_TOKENS) of bf16 rows, four rows at a time. */
+#ifndef BF_AHEAD
+#define BF_AHEAD 1024 /* bytes prefetched ahead in each stream */
+#endif
+/* NT tokens (1..MV_TOKENS) of bf16 rows. The rows of one pass come from the BF_STREAMS
+ * evenly spaced parts of [r0, r1), so each part is read row after row as one long
+ * stream: adjacent rows (one short stream per row, restarted every block) kept the
+ * prefetchers' streams too short to fill the memory pipeline. */
 __attribute__((always_inline)) TGT static inline void mv_bf16_k(const wmat *W, const float *x, int ldx, float *y, int ldy, int r0, int r1, float *xp,
                                                                 const int NT) {
     int n = W->cols;
@@ -112,33 +113,36 @@ __attribute__((always_inline)) TGT static inline void mv_bf16_k(const wmat *W, c
     int n32 = n & ~31;
     for (int j = 0; j < NT; j++) permute_x4(x + (size_t)j * ldx, xp + (size_t)j * n32, n32);
     const __m512i hi_mask = _mm512_set1_epi32((int)0xffff0000u);
-    int r = r0;
-    for (; r + 4 <= r1; r += 4) {
-        const uint8_t *w[4] = {W->w + (size_t)r * rb, W->w + (size_t)(r + 1) * rb, W->w + (size_t)(r + 2) * rb, W->w + (size_t)(r + 3) * rb};
-        __m512 a[4][MV_TOKENS], b[4][MV_TOKENS];
-        for (int i = 0; i < 4; i++)
-            for (int j = 0; j < NT; j++) a[i][j] = b[i][j] = _mm512_setzero_ps();
+    const int h = (r1 - r0 + BF_STREAMS - 1) / BF_STREAMS;
+    for (int r = r0; r < r0 + h; r++) {
+        int nr = 1;
+        while (nr < BF_STREAMS && r + nr * h < r1) nr++;
+        const uint8_t *w[BF_STREAMS];
+        for (int i = 0; i < BF_STREAMS; i++) w[i] = W->w + (size_t)(i < nr ? r + i * h : r) * rb;
+        __m512 a[BF_STREAMS][MV_TOKENS];
+        for (int i = 0; i < BF_STREAMS; i++)
+            for (int j = 0; j < NT; j++) a[i][j] = _mm512_setzero_ps();
         for (int c = 0; c < n32; c += 32) {
-            for (int i = 0; i < 4; i++) {
+            for (int i = 0; i < BF_STREAMS; i++) {
+                /* each stream runs row after row: a fixed distance ahead lands in the next row near the end */
                 _mm_prefetch((const char *)w[i] + (size_t)c * 2 + BF_AHEAD, _MM_HINT_T0);
                 __m512i v = _mm512_loadu_si512((const void *)(w[i] + (size_t)c * 2));
                 __m512 we = _mm512_castsi512_ps(_mm512_slli_epi32(v, 16)), wo = _mm512_castsi512_ps(_mm512_and_si512(v, hi_mask));
                 for (int j = 0; j < NT; j++) {
                     const float *xj = xp + (size_t)j * n32 + c;
-                    a[i][j] = _mm512_fmadd_ps(we, _mm512_loadu_ps(xj), a[i][j]);
-                    b[i][j] = _mm512_fmadd_ps(wo, _mm512_loadu_ps(xj + 16), b[i][j]);
+                    a[i][j] = _mm512_fmadd_ps(wo, _mm512_loadu_ps(xj + 16), _mm512_fmadd_ps(we, _mm512_loadu_ps(xj), a[i][j]));
                 }
             }
         }
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < nr; i++)
             for (int j = 0; j < NT; j++) {
                 const float *xj = x + (size_t)j * ldx;
-                float s = hsum(_mm512_add_ps(a[i][j], b[i][j]));
-                for (int c = n32; c < n; c++) s += bf16_to_f32(((const uint16_t *)w[i])[c]) * xj[c];
-                y[(size_t)j * ldy + r + i] = s;
+                const uint16_t *wr = (const uint16_t *)(const void *)w[i];
+                float s = hsum(a[i][j]);
+                for (int c = n32; c < n; c++) s += bf16_to_f32(wr[c]) * xj[c];
+                y[(size_t)j * ldy + r + i * h] = s;
             }
     }
-    for (int j = 0; j < NT && r < r1; j++) mv_dense_k(W, x + (size_t)j * ldx, y + (size_t)j * ldy, r, r1, WT_BF16);
 }
 
 /* NT (1..MV_TOKENS) tokens of x (row stride ldx) into y (row stride ldy). */
@@ -514,7 +518,7 @@ void mm_rows_bf16_avx512(const wmat *W, const uint16_t *xb, int T, int ldx, floa
 /* Every AVX-512 kernel; the two sets differ only in the opt-in bf16 path. */
 #define AVX512_KERNELS                                                                                                  \
     .name = "avx512", .mm_rows = mm_rows_avx512, .dot = dot_avx512, .axpy = axpy_avx512, .attn_scores = attn_scores_avx512,     \
-    .exp_sum = exp_sum_avx512, .attn_pv = attn_pv_avx512, .silu_mul = silu_mul_avx512
+    .exp_sum = exp_sum_avx512, .attn_pv = attn_pv_avx512, .silu_mul = silu_mul_avx512, .read4 = read4_avx512
 
 const kernel_set kernels_avx512 = {AVX512_KERNELS, .mm_rows_bf16 = mm_rows_bf16_avx512};
 
