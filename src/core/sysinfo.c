@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -15,19 +16,19 @@
 #define BW_BYTES ((size_t)1 << 30)
 
 typedef struct {
-    const uint64_t *buf;
-    size_t n; /* uint64 words */
+    const uint8_t *buf;
     uint64_t sink[64];
 } bw_job;
 
-#define BW_CHUNK 32768 /* floats per dot operand: 2 x 128 KiB per chunk */
+#define BW_CHUNK ((size_t)64 << 20) /* bytes per task: four streams of 16 MiB */
 
-/* The engine's own widest dot kernel, so the probe reads the way the matvec kernels do. */
+/* Each task reads its 64 MiB as four long streams side by side, the pattern that
+ * reads fastest on the machines measured (docs/performance.md): the probe is meant to
+ * find the most the cores can read, which is what the bandwidth bound divides. */
 static void bw_chunk(void *p, int chunk, int tid) {
     bw_job *j = p;
-    const float *f = (const float *)j->buf + (size_t)chunk * 2 * BW_CHUNK;
-    float acc = kernels_best()->dot(f, f + BW_CHUNK, BW_CHUNK);
-    j->sink[tid & 63] += (uint64_t)(acc != 0.0f);
+    const uint8_t *b = j->buf + (size_t)chunk * BW_CHUNK;
+    j->sink[tid & 63] += kernels_best()->read4(b, BW_CHUNK / 4, BW_CHUNK / 4);
 }
 
 ffai_status ffai_sysinfo_get(ffai_sysinfo *info, int measure, int threads, ffai_error *err) {
@@ -65,18 +66,23 @@ ffai_status ffai_sysinfo_get(ffai_sysinfo *info, int measure, int threads, ffai_
     info->ram_bytes = pages > 0 && psz > 0 ? (long long)pages * psz : 0;
     if (!measure) return FFAI_OK;
     tpool *tp = tp_create(threads);
-    uint64_t *buf = aligned_alloc(64, BW_BYTES);
+    /* huge pages where the kernel gives them, as the loaded weights have (st_make_resident) */
+    void *map = mmap(NULL, BW_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    uint8_t *buf = map == MAP_FAILED ? NULL : map;
     if (!tp || !buf) {
         tp_free(tp);
-        free(buf);
+        if (buf) munmap(buf, BW_BYTES);
         return ffai_fail(err, FFAI_ERR_NOMEM, "cannot allocate the 1 GiB bandwidth buffer");
     }
-    for (size_t i = 0; i < BW_BYTES / 8; i++) buf[i] = 0x3f8000003f800000ull; /* 1.0f pairs: finite for the dot kernel */
-    bw_job j = {.buf = buf, .n = BW_BYTES / 8};
+#ifdef MADV_HUGEPAGE
+    madvise(buf, BW_BYTES, MADV_HUGEPAGE);
+#endif
+    memset(buf, 1, BW_BYTES);
+    bw_job j = {.buf = buf};
     double best = 0;
     for (int pass = 0; pass < 8; pass++) {
         double t0 = clock_now();
-        tp_run(tp, (int)(BW_BYTES / sizeof(float) / (2 * BW_CHUNK)), bw_chunk, &j);
+        tp_run(tp, (int)(BW_BYTES / BW_CHUNK), bw_chunk, &j);
         double dt = clock_now() - t0;
         double gbps = (double)BW_BYTES / dt / 1e9;
         if (gbps > best) best = gbps;
@@ -84,6 +90,6 @@ ffai_status ffai_sysinfo_get(ffai_sysinfo *info, int measure, int threads, ffai_
     info->read_gbps = best;
     info->threads = tp_size(tp);
     tp_free(tp);
-    free(buf);
+    munmap(buf, BW_BYTES);
     return FFAI_OK;
 }

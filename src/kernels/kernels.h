@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kernels/threadpool.h"
 #include "kernels/wmat.h"
@@ -52,7 +53,15 @@ typedef struct {
     /* Opt-in bf16 precision (NULL when the CPU lacks it): bf16 weights times
      * activations rounded to bf16 (xb, (T, ldx) bf16), accumulated in f32. */
     void (*mm_rows_bf16)(const wmat *W, const uint16_t *xb, int T, int ldx, float *y, int ldy, int r0, int r1);
+    /* The read-bandwidth probe's loop: reads the 4 streams p + i * stride (i < 4, n bytes each,
+     * 64-byte aligned, n a multiple of 256) side by side and returns a value that depends on all
+     * of them. Four long streams per core is the pattern that reads fastest here (the matvec
+     * kernels read their rows that way). */
+    uint64_t (*read4)(const uint8_t *p, size_t stride, size_t n);
 } kernel_set;
+
+/* The portable read4 (sets without their own). */
+uint64_t read4_generic(const uint8_t *p, size_t stride, size_t n);
 
 /* Rows expanded to f32 one at a time (f32 rows used in place), each dotted with every
  * token by `dot`: the matmul of the sets without a dedicated one for a format or T. */
@@ -88,7 +97,7 @@ void attn_scores_blocks(attn_scores_rows_fn f, int rows, const float *q, int nq,
  * with the given attention (scores, exp-sum, P.V) and SiLU kernels. */
 #define KERNEL_SET_FIELDS(isa, scores, expsum, pv, silu)                                                                   \
     .name = #isa, .mm_rows = mm_rows_##isa, .dot = dot_##isa, .axpy = axpy_##isa, .attn_scores = scores, .exp_sum = expsum, \
-    .attn_pv = pv, .silu_mul = silu
+    .attn_pv = pv, .silu_mul = silu, .read4 = read4_generic
 
 /* The generic attention kernels (ISA sets without their own reuse these). */
 void attn_scores_generic(const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds);

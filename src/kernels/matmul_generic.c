@@ -68,4 +68,12 @@ void attn_pv_generic(const float *P, int nq, int lds, const float *V, int ldv, i
         for (int s = 0; s < n; s++) axpy_generic(out + (size_t)i * hd, P[(size_t)i * lds + s], V + (size_t)s * ldv, hd);
 }
 
+uint64_t read4_generic(const uint8_t *p, size_t stride, size_t n) {
+    const uint64_t *s0 = (const uint64_t *)(const void *)p, *s1 = (const uint64_t *)(const void *)(p + stride);
+    const uint64_t *s2 = (const uint64_t *)(const void *)(p + 2 * stride), *s3 = (const uint64_t *)(const void *)(p + 3 * stride);
+    uint64_t a = 0, b = 0, c = 0, d = 0;
+    for (size_t i = 0; i < n / 8; i++) a ^= s0[i], b ^= s1[i], c ^= s2[i], d ^= s3[i];
+    return a ^ b ^ c ^ d;
+}
+
 const kernel_set kernels_generic = {KERNEL_SET_FIELDS(generic, attn_scores_generic, exp_sum_generic, attn_pv_generic, k_silu_mul)};
