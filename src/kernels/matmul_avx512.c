@@ -291,29 +291,30 @@ __attribute__((always_inline)) TGT static inline void mv_affine_k(const wmat *W,
     for (int r = r0; r < r0 + h; r++) {
         affine_streams st;
         affine_streams_at(W, r, h, r1, sbb, &st);
-        for (int c = 0; c < nround; c += B) {
+        for (int c = 0; c < nb; c += B) {
             size_t off = (size_t)(c / B) * bb;
             for (int i = 0; i < MV_STREAMS; i++) {
-                __m512i v;
-                __m512 sv;
-                if (c < nb) {
-                    /* each stream runs row after row: prefetch a fixed distance ahead in memory */
-                    _mm_prefetch((const char *)st.row[i] + off + MV_AHEAD, _MM_HINT_T0);
-                    v = _mm512_loadu_si512((const void *)(st.row[i] + off));
-                    __asm__("" : "+v"(v)); /* one load feeding every plane, not one memory operand per plane */
-                    sv = lane_scales(sk, st.rs[i], c, gsh, nsc, sidx, widx);
-                } else {
-                    v = _mm512_maskz_loadu_epi32(tail, (const void *)(st.row[i] + off));
-                    /* a partial block may span fewer groups than a whole one: its lanes' scales one by one */
-                    float lsv[16];
-                    for (int m = 0; m < 16; m++) lsv[m] = c + S * m < n ? sb_at(sk, st.rs[i], (size_t)((c + S * m) >> gsh)) : 0.0f;
-                    sv = _mm512_loadu_ps(lsv);
-                }
+                /* each stream runs row after row: prefetch a fixed distance ahead in memory */
+                _mm_prefetch((const char *)st.row[i] + off + MV_AHEAD, _MM_HINT_T0);
+                __m512i v = _mm512_loadu_si512((const void *)(st.row[i] + off));
+                __asm__("" : "+v"(v)); /* one load feeding every plane, not one memory operand per plane */
+                __m512 sv = lane_scales(sk, st.rs[i], c, gsh, nsc, sidx, widx);
                 __m512 pl[8];
                 planes(v, bits, mask, one, pl);
                 for (int j = 0; j < NT; j++) st.acc[i][j] = _mm512_fmadd_ps(sv, plane_dot(pl, xp + (size_t)j * nround + c, S), st.acc[i][j]);
             }
         }
+        if (nb < n)
+            for (int i = 0; i < MV_STREAMS; i++) {
+                const int c = nb;
+                __m512i v = _mm512_maskz_loadu_epi32(tail, (const void *)(st.row[i] + (size_t)(c / B) * bb));
+                /* a partial block may span fewer groups than a whole one: its lanes' scales one by one */
+                float lsv[16];
+                for (int m = 0; m < 16; m++) lsv[m] = c + S * m < n ? sb_at(sk, st.rs[i], (size_t)((c + S * m) >> gsh)) : 0.0f;
+                __m512 sv = _mm512_loadu_ps(lsv), pl[8];
+                planes(v, bits, mask, one, pl);
+                for (int j = 0; j < NT; j++) st.acc[i][j] = _mm512_fmadd_ps(sv, plane_dot(pl, xp + (size_t)j * nround + c, S), st.acc[i][j]);
+            }
         affine_streams_store(&st, NT, sk, ng, xsum, span, y, ldy, r, h);
     }
 }
