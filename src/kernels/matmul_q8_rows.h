@@ -93,6 +93,7 @@ __attribute__((always_inline)) Q8_TGT static inline void Q8_NAME(q8_rows_k)(cons
      * (decode has one tile, so the rows simply stream). */
     int rbk = (int)(((size_t)256 << 10) / W->row_bytes);
     if (rbk < 4) rbk = 4;
+    if (T <= 4) rbk = r1 - r0; /* one tile: nothing to keep in L2, and the two streams run longer */
     for (int rb0 = r0; rb0 < r1; rb0 += rbk) {
         int rb1 = r1 - rb0 < rbk ? r1 : rb0 + rbk;
         for (int t0 = 0; t0 < T; t0 += 4) {
