@@ -112,7 +112,9 @@ TGT static void a2_row(const wmat *W, const a2_codes *d, int r, int c0, int n, f
     }
 }
 
-/* ---- matrix-vector: NT (1..A2_TOKENS) tokens per pass, one row at a time ----
+/* ---- matrix-vector: NT (1..A2_TOKENS) tokens per pass; one token reads R = 2 rows at a time,
+ * one from each half of the range (two long memory streams per core: one stream leaves the
+ * memory pipeline half empty), more tokens one row at a time (registers) ----
  * Affine rows: sum_k (s q_k + b) x_k = s (q . x) + b sum(x) per group; xsum holds token j's
  * group sums at xsum + j * ng.
  * PL = 4 or 8: the codes straight from MLX's uint32 words. S = 32 / PL codes per word, so one
@@ -121,68 +123,81 @@ TGT static void a2_row(const wmat *W, const a2_codes *d, int r, int c0, int n, f
  * (xp, per block of 8 S columns: xp[p * 8 + m] = x[S m + p]); groups cover whole blocks.
  * PL = 0: 8 codes at a time from byte windows (any width), or dense weights. */
 AI TGT static inline void a2_mv_k(const wmat *W, const float *x, int ldx, const float *xp, float *y, int ldy, int r0, int r1, const float *xsum,
-                                  const int PL, const int NT) {
+                                  const int PL, const int NT, const int R) {
     const int n = W->cols;
     const wt_kind k = W->kind;
     const a2_codes d = a2_codes_init(k == WT_AFFINE ? W->bits : 8);
     const int G = k == WT_AFFINE ? W->group : n, ng = n / G, S = PL ? 32 / PL : 1;
     const __m256i mask = _mm256_set1_epi32(PL ? (1 << PL) - 1 : 0);
-    for (int r = r0; r < r1; r++) {
-        const uint8_t *row = W->w + (size_t)r * W->row_bytes;
-        _mm_prefetch((const char *)row + W->row_bytes, _MM_HINT_T0);
-        __m256 acc[A2_TOKENS];
-        for (int j = 0; j < NT; j++) acc[j] = _mm256_setzero_ps();
+    const int h = (r1 - r0 + R - 1) / R;
+    for (int r = r0; r < r0 + h; r++) {
+        int nr = R == 2 && r + h < r1 ? 2 : 1, ri[2] = {r, nr == 2 ? r + h : r};
+        const uint8_t *row[2];
+        __m256 acc[2][A2_TOKENS];
+        for (int i = 0; i < R; i++) {
+            row[i] = W->w + (size_t)ri[i] * W->row_bytes;
+            _mm_prefetch((const char *)row[i] + W->row_bytes, _MM_HINT_T0);
+            for (int j = 0; j < NT; j++) acc[i][j] = _mm256_setzero_ps();
+        }
         for (int g = 0; g < ng; g++) {
-            __m256 qa[A2_TOKENS], qb[A2_TOKENS];
-            for (int j = 0; j < NT; j++) qa[j] = qb[j] = _mm256_setzero_ps();
+            __m256 qa[2][A2_TOKENS], qb[2][A2_TOKENS];
+            for (int i = 0; i < R; i++)
+                for (int j = 0; j < NT; j++) qa[i][j] = qb[i][j] = _mm256_setzero_ps();
             int c = g * G, e = c + G;
             if (PL)
                 for (; c < e; c += 8 * S) {
-                    __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(row + (size_t)c * PL / 8));
-                    for (int p = 0; p < S; p += 2) {
-                        __m256 q0 = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(v, PL * p), mask));
-                        __m256 q1 = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(v, PL * (p + 1)), mask));
-                        for (int j = 0; j < NT; j++) {
-                            const float *xb = xp + (size_t)j * n + c + 8 * p;
-                            qa[j] = _mm256_fmadd_ps(q0, _mm256_loadu_ps(xb), qa[j]);
-                            qb[j] = _mm256_fmadd_ps(q1, _mm256_loadu_ps(xb + 8), qb[j]);
+                    __m256i v[2];
+                    for (int i = 0; i < R; i++) v[i] = _mm256_loadu_si256((const __m256i *)(const void *)(row[i] + (size_t)c * PL / 8));
+                    for (int p = 0; p < S; p += 2)
+                        for (int i = 0; i < R; i++) {
+                            __m256 q0 = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(v[i], PL * p), mask));
+                            __m256 q1 = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(v[i], PL * (p + 1)), mask));
+                            for (int j = 0; j < NT; j++) {
+                                const float *xb = xp + (size_t)j * n + c + 8 * p;
+                                qa[i][j] = _mm256_fmadd_ps(q0, _mm256_loadu_ps(xb), qa[i][j]);
+                                qb[i][j] = _mm256_fmadd_ps(q1, _mm256_loadu_ps(xb + 8), qb[i][j]);
+                            }
                         }
+                }
+            for (; c + 16 <= e; c += 16)
+                for (int i = 0; i < R; i++) {
+                    __m256 w0 = k == WT_AFFINE ? a2_codes8(&d, row[i], W->row_bytes, c) : a2_dense8(k, row[i], c);
+                    __m256 w1 = k == WT_AFFINE ? a2_codes8(&d, row[i], W->row_bytes, c + 8) : a2_dense8(k, row[i], c + 8);
+                    for (int j = 0; j < NT; j++) {
+                        const float *xj = x + (size_t)j * ldx + c;
+                        qa[i][j] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(xj), qa[i][j]);
+                        qb[i][j] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(xj + 8), qb[i][j]);
                     }
                 }
-            for (; c + 16 <= e; c += 16) {
-                __m256 w0 = k == WT_AFFINE ? a2_codes8(&d, row, W->row_bytes, c) : a2_dense8(k, row, c);
-                __m256 w1 = k == WT_AFFINE ? a2_codes8(&d, row, W->row_bytes, c + 8) : a2_dense8(k, row, c + 8);
-                for (int j = 0; j < NT; j++) {
-                    const float *xj = x + (size_t)j * ldx + c;
-                    qa[j] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(xj), qa[j]);
-                    qb[j] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(xj + 8), qb[j]);
+            if (c < e)
+                for (int i = 0; i < R; i++) {
+                    __m256 w0 = k == WT_AFFINE ? a2_codes8(&d, row[i], W->row_bytes, c) : a2_dense8(k, row[i], c);
+                    for (int j = 0; j < NT; j++) qa[i][j] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + (size_t)j * ldx + c), qa[i][j]);
                 }
+            for (int i = 0; i < R; i++) {
+                if (k == WT_AFFINE) {
+                    __m256 sc = _mm256_set1_ps(wt_load(W->sb_kind, W->scales, (size_t)ri[i] * ng + g));
+                    for (int j = 0; j < NT; j++) acc[i][j] = _mm256_fmadd_ps(sc, _mm256_add_ps(qa[i][j], qb[i][j]), acc[i][j]);
+                } else
+                    for (int j = 0; j < NT; j++) acc[i][j] = _mm256_add_ps(acc[i][j], _mm256_add_ps(qa[i][j], qb[i][j]));
             }
-            if (c < e) {
-                __m256 w0 = k == WT_AFFINE ? a2_codes8(&d, row, W->row_bytes, c) : a2_dense8(k, row, c);
-                for (int j = 0; j < NT; j++) qa[j] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + (size_t)j * ldx + c), qa[j]);
+        }
+        for (int i = 0; i < nr; i++)
+            for (int j = 0; j < NT; j++) {
+                float sum = hsum8(acc[i][j]);
+                if (k == WT_AFFINE)
+                    for (int g = 0; g < ng; g++) sum += wt_load(W->sb_kind, W->biases, (size_t)ri[i] * ng + g) * xsum[(size_t)j * ng + g];
+                y[(size_t)j * ldy + ri[i]] = sum;
             }
-            if (k == WT_AFFINE) {
-                __m256 sc = _mm256_set1_ps(wt_load(W->sb_kind, W->scales, (size_t)r * ng + g));
-                for (int j = 0; j < NT; j++) acc[j] = _mm256_fmadd_ps(sc, _mm256_add_ps(qa[j], qb[j]), acc[j]);
-            } else
-                for (int j = 0; j < NT; j++) acc[j] = _mm256_add_ps(acc[j], _mm256_add_ps(qa[j], qb[j]));
-        }
-        for (int j = 0; j < NT; j++) {
-            float sum = hsum8(acc[j]);
-            if (k == WT_AFFINE)
-                for (int g = 0; g < ng; g++) sum += wt_load(W->sb_kind, W->biases, (size_t)r * ng + g) * xsum[(size_t)j * ng + g];
-            y[(size_t)j * ldy + r] = sum;
-        }
     }
 }
 
 #define A2_MV_NT(PL)                                                                       \
     switch (NT) {                                                                          \
-    case 1: a2_mv_k(W, x, ldx, xp, y, ldy, r0, r1, scratch, PL, 1); break;                 \
-    case 2: a2_mv_k(W, x, ldx, xp, y, ldy, r0, r1, scratch, PL, 2); break;                 \
-    case 3: a2_mv_k(W, x, ldx, xp, y, ldy, r0, r1, scratch, PL, 3); break;                 \
-    default: a2_mv_k(W, x, ldx, xp, y, ldy, r0, r1, scratch, PL, 4); break;                \
+    case 1: a2_mv_k(W, x, ldx, xp, y, ldy, r0, r1, scratch, PL, 1, 2); break;              \
+    case 2: a2_mv_k(W, x, ldx, xp, y, ldy, r0, r1, scratch, PL, 2, 1); break;              \
+    case 3: a2_mv_k(W, x, ldx, xp, y, ldy, r0, r1, scratch, PL, 3, 1); break;              \
+    default: a2_mv_k(W, x, ldx, xp, y, ldy, r0, r1, scratch, PL, 4, 1); break;             \
     }
 
 /* scratch: the group sums of NT tokens, then their plane-transposed activations
