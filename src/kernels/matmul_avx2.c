@@ -263,6 +263,9 @@ TGT static void a2_panels(const wmat *W, const float *x, int T, int ldx, float *
                 if (i < nr) a2_row(W, &d, r + i, k0, kn, tmp + (size_t)i * A2_DEPTH);
                 for (int k = 0; k < kn; k++) P[(size_t)k * A2_ROWS + i] = i < nr ? tmp[(size_t)i * A2_DEPTH + k] : 0.0f;
             }
+            /* the next block's scattered row pieces, fetched while the tokens run (see mm_panels, AVX-512) */
+            if (k0 + A2_DEPTH < K) wmat_prefetch_block(W, r, nr, k0 + A2_DEPTH, A2_DEPTH);
+            else if (r + A2_ROWS < r1) wmat_prefetch_block(W, r + A2_ROWS, r1 - r - A2_ROWS < A2_ROWS ? r1 - r - A2_ROWS : A2_ROWS, 0, A2_DEPTH);
             panel_tokens(a2_tile, A2_MT, A2_ROWS, P, kn, x + k0, T, ldx, y + r, ldy, nr, k0 > 0, side);
         }
     }

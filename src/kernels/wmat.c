@@ -50,6 +50,22 @@ uint16_t f32_to_f16(float f) {
     return (uint16_t)(sign | h);
 }
 
+void wmat_prefetch_block(const wmat *m, int r, int nr, int k0, int kn) {
+    if (k0 + kn > m->cols) kn = m->cols - k0;
+    if (kn <= 0) return;
+    size_t eb = m->kind == WT_AFFINE ? (size_t)m->bits : m->kind == WT_F32 ? 32 : 16; /* bits per weight */
+    size_t b0 = (size_t)k0 * eb / 8, b1 = ((size_t)(k0 + kn) * eb + 7) / 8;
+    for (int i = 0; i < nr && r + i < m->rows; i++) {
+        const uint8_t *row = m->w + (size_t)(r + i) * m->row_bytes;
+        for (size_t o = b0 & ~(size_t)63; o < b1; o += 64) __builtin_prefetch(row + o, 0, 2);
+        if (m->kind == WT_AFFINE) {
+            size_t sb = m->sb_kind == WT_F32 ? 4 : 2, ng = (size_t)(m->cols / m->group), g = (size_t)(r + i) * ng + (size_t)(k0 / m->group);
+            __builtin_prefetch((const uint8_t *)m->scales + g * sb, 0, 2);
+            __builtin_prefetch((const uint8_t *)m->biases + g * sb, 0, 2);
+        }
+    }
+}
+
 void wmat_row_f32(const wmat *m, int r, float *out) {
     const uint8_t *row = m->w + (size_t)r * m->row_bytes;
     switch (m->kind) {

@@ -48,6 +48,10 @@ static inline float wt_load(wt_kind k, const void *p, size_t i) {
     }
 }
 
+/* Prefetches columns [k0, k0 + kn) of rows [r, r + nr): their weight bytes and, for affine
+ * weights, their scales and biases (into the outer caches; a hint, never a fault). */
+void wmat_prefetch_block(const wmat *m, int r, int nr, int k0, int kn);
+
 /* Dequantizes/converts row r of W into out (cols floats). */
 void wmat_row_f32(const wmat *m, int r, float *out);
 
