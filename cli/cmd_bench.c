@@ -72,7 +72,7 @@ static const char *basename_of(const char *p) {
 
 int cmd_bench(int argc, char **argv) {
     const char *model = NULL, *method = "simple", *prompt = NULL, *quant = NULL, *report_dir = "./benchmarks", *ref = NULL, *ctx = NULL;
-    const char *corpus = NULL, *chip = NULL, *date = NULL, *tool_cases = NULL, *positional = NULL, *precision = "f32";
+    const char *corpus = NULL, *chip = NULL, *date = NULL, *tool_cases = NULL, *positional = NULL, *precision = "f32", *kv_type = "f32";
     long max_tokens = -1, wt_max = 2048, threads = 0, repeat = 1, seed = 0, profiling = 0, turns = 4;
     double temperature = 0;
     bool debug = false, stats = false, json = false, no_warmup = false, chat = false;
@@ -89,6 +89,7 @@ int cmd_bench(int argc, char **argv) {
         {"--wikitext2-max-tokens", ARG_INT, &wt_max, "N", "truncate the tokenized corpus (default 2048)", NULL},
         {"--threads", ARG_INT, &threads, "N", "worker threads (default: all cores)", NULL},
         {"--precision", ARG_STR, &precision, "f32|bf16|int8", CLI_PRECISION_HELP, NULL},
+        {"--kv-type", ARG_STR, &kv_type, "f32|f16", CLI_KV_HELP, NULL},
         {"--repeat", ARG_INT, &repeat, "N", "repeat the measured run N times; mean + std (default 1)", NULL},
         {"--seed", ARG_INT, &seed, "N", "sampling seed (default 0)", NULL},
         {"--temperature", ARG_DOUBLE, &temperature, "T", "sampling temperature; 0 = greedy (default 0)", NULL},
@@ -167,12 +168,12 @@ int cmd_bench(int argc, char **argv) {
         if (strlen(date) != 10 || sscanf(date, "%4d-%2d-%2d%c", &y, &mo, &d, &extra) != 3 || mo < 1 || mo > 12 || d < 1 || d > 31)
             return bench_fail(method, "--date must be YYYY-MM-DD — fix the value"), 2;
     }
-    ffai_precision prec;
-    if (cli_parse_precision("bench", precision, &prec)) return 2;
+    ffai_model_options mopt;
+    if (cli_model_options("bench", (int)threads, precision, kv_type, &mopt)) return 2;
     char why[4200];
     if (check_report_dir(report_dir, why, sizeof why)) return bench_fail(method, why);
     ffai_bench *b = NULL;
-    if (ffai_bench_open_precision(cli_model_arg(model), ref, (int)threads, prec, &b, &err)) return bench_fail(method, err.msg);
+    if (ffai_bench_open_options(cli_model_arg(model), ref, &mopt, &b, &err)) return bench_fail(method, err.msg);
     ffai_bench_row *all = NULL;
     int n_all = 0, ret = 0;
     for (int i = 0; i < nm && !ret; i++) {

@@ -60,7 +60,7 @@ static int drop_oldest(json_t *msgs, int first) {
 int cmd_chat(int argc, char **argv) {
     const char *model = NULL, *system = NULL;
     long max_tokens = 256, threads = 0, ctx = 4096;
-    const char *precision = "f32";
+    const char *precision = "f32", *kv_type = "f32";
     bool stats = false;
     cli_sampling smp;
     cli_sampling_default(&smp);
@@ -71,6 +71,7 @@ int cmd_chat(int argc, char **argv) {
         {"--ctx", ARG_INT, &ctx, "N", "context size; the oldest turns are dropped when it fills (default 4096)", NULL},
         {"--threads", ARG_INT, &threads, "N", "worker threads (default: all cores)", NULL},
         {"--precision", ARG_STR, &precision, "f32|bf16|int8", CLI_PRECISION_HELP, NULL},
+        {"--kv-type", ARG_STR, &kv_type, "f32|f16", CLI_KV_HELP, NULL},
         {"--stats", ARG_FLAG, &stats, NULL, "per turn on stderr: reused/new prompt tokens, TTFT, prefill and decode speed", NULL},
     };
     arg_spec specs[sizeof base / sizeof base[0] + CLI_SAMPLING_SPECS];
@@ -86,9 +87,9 @@ int cmd_chat(int argc, char **argv) {
     }
     ffai_model *m = NULL;
     ffai_tokenizer *tok = NULL;
-    ffai_precision prec;
-    if (cli_parse_precision("chat", precision, &prec)) return 2;
-    if (cli_load("chat", cli_model_arg(model), (int)threads, prec, &m, &tok)) return 1;
+    ffai_model_options mopt;
+    if (cli_model_options("chat", (int)threads, precision, kv_type, &mopt)) return 2;
+    if (cli_load("chat", cli_model_arg(model), &mopt, &m, &tok)) return 1;
     ffai_model_info info;
     ffai_model_get_info(m, &info);
     if (ctx <= 0) ctx = 4096;

@@ -30,7 +30,7 @@ static int on_token(void *user, int32_t tok, const float *logits) {
 int cmd_generate(int argc, char **argv) {
     const char *model = NULL, *prompt = NULL, *prompt_ids = NULL, *system = NULL;
     long max_tokens = 64, threads = 0, ctx = 0;
-    const char *precision = "f32";
+    const char *precision = "f32", *kv_type = "f32";
     bool print_ids = false, chat = false, stats = false, no_special = false;
     cli_sampling smp;
     cli_sampling_default(&smp);
@@ -45,6 +45,7 @@ int cmd_generate(int argc, char **argv) {
         {"--ctx", ARG_INT, &ctx, "N", "context size (default: prompt + max tokens)", NULL},
         {"--threads", ARG_INT, &threads, "N", "worker threads (default: all cores)", NULL},
         {"--precision", ARG_STR, &precision, "f32|bf16|int8", CLI_PRECISION_HELP, NULL},
+        {"--kv-type", ARG_STR, &kv_type, "f32|f16", CLI_KV_HELP, NULL},
         {"--print-ids", ARG_FLAG, &print_ids, NULL, "print the generated ids as one JSON array line instead of text", NULL},
         {"--stats", ARG_FLAG, &stats, NULL, "print prefill/decode speed on stderr at the end", NULL},
     };
@@ -66,9 +67,9 @@ int cmd_generate(int argc, char **argv) {
     if (!prompt && !prompt_ids) prompt = "Once upon a time";
     ffai_model *m = NULL;
     ffai_tokenizer *tok = NULL;
-    ffai_precision prec;
-    if (cli_parse_precision("generate", precision, &prec)) return 2;
-    if (cli_load("generate", cli_model_arg(model), (int)threads, prec, &m, &tok)) return 1;
+    ffai_model_options mopt;
+    if (cli_model_options("generate", (int)threads, precision, kv_type, &mopt)) return 2;
+    if (cli_load("generate", cli_model_arg(model), &mopt, &m, &tok)) return 1;
     int ret = 1;
     int32_t *ids = NULL, *out = NULL;
     char *wrapped = NULL;
@@ -126,8 +127,8 @@ int cmd_generate(int argc, char **argv) {
     fflush(stdout);
     if (stats) {
         double pf = st.prefill_s > 0 ? st.prompt_tokens / st.prefill_s : 0, dc = st.decode_s > 0 ? (st.generated - 1) / st.decode_s : 0;
-        fprintf(stderr, "prompt %d tokens, prefill %.2f tok/s, TTFT %.2f ms; generated %d tokens, decode %.2f tok/s (%s, %d threads, %s precision)\n",
-                st.prompt_tokens, pf, st.prefill_s * 1e3, st.generated, dc, info.kernels, info.n_threads, info.precision);
+        fprintf(stderr, "prompt %d tokens, prefill %.2f tok/s, TTFT %.2f ms; generated %d tokens, decode %.2f tok/s (%s, %d threads, %s precision, %s KV cache)\n",
+                st.prompt_tokens, pf, st.prefill_s * 1e3, st.generated, dc, info.kernels, info.n_threads, info.precision, info.kv_type);
     }
     ret = 0;
 done:

@@ -10,7 +10,7 @@
 int cmd_logits(int argc, char **argv) {
     const char *model = NULL, *ids_s = NULL, *prompt = NULL, *out = NULL;
     long last = 0, threads = 0;
-    const char *precision = "f32";
+    const char *precision = "f32", *kv_type = "f32";
     bool no_special = false;
     arg_spec specs[] = {
         {"--model", ARG_STR, &model, "M", "model dir or hub id (default: the embedded ffai-tiny-qwen3)", NULL},
@@ -21,6 +21,7 @@ int cmd_logits(int argc, char **argv) {
         {"--last", ARG_INT, &last, "K", "only the last K positions (default: all)", NULL},
         {"--threads", ARG_INT, &threads, "N", "worker threads (default: all cores)", NULL},
         {"--precision", ARG_STR, &precision, "f32|bf16|int8", CLI_PRECISION_HELP, NULL},
+        {"--kv-type", ARG_STR, &kv_type, "f32|f16", CLI_KV_HELP, NULL},
     };
     arg_parser p = {"ffai logits", "--out FILE (--ids 1,2,3 | --prompt TEXT) [options]", specs, (int)(sizeof specs / sizeof specs[0]), NULL, NULL};
     int rc = args_parse(&p, argc, argv, 2);
@@ -31,9 +32,9 @@ int cmd_logits(int argc, char **argv) {
     }
     ffai_model *m = NULL;
     ffai_tokenizer *tok = NULL;
-    ffai_precision prec;
-    if (cli_parse_precision("logits", precision, &prec)) return 2;
-    if (cli_load("logits", cli_model_arg(model), (int)threads, prec, &m, prompt ? &tok : NULL)) return 1;
+    ffai_model_options mopt;
+    if (cli_model_options("logits", (int)threads, precision, kv_type, &mopt)) return 2;
+    if (cli_load("logits", cli_model_arg(model), &mopt, &m, prompt ? &tok : NULL)) return 1;
     int32_t *ids = NULL;
     int n = ids_s ? cli_parse_ids("logits", "--ids", ids_s, &ids) : cli_encode("logits", tok, prompt, !no_special, &ids);
     int ret = 1;

@@ -30,11 +30,23 @@ int cli_parse_precision(const char *cmd, const char *s, ffai_precision *out) {
     return 0;
 }
 
-int cli_load(const char *cmd, const char *model, int threads, ffai_precision precision, ffai_model **m, ffai_tokenizer **tok) {
+int cli_model_options(const char *cmd, int threads, const char *precision, const char *kv_type, ffai_model_options *out) {
+    memset(out, 0, sizeof *out);
+    out->n_threads = threads;
+    if (cli_parse_precision(cmd, precision, &out->precision)) return -1;
+    if (strcmp(kv_type, "f32") == 0) out->kv_type = FFAI_KV_F32;
+    else if (strcmp(kv_type, "f16") == 0) out->kv_type = FFAI_KV_F16;
+    else {
+        fprintf(stderr, "ffai %s: --kv-type must be f32 or f16 — pick one\n", cmd);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_load(const char *cmd, const char *model, const ffai_model_options *opt, ffai_model **m, ffai_tokenizer **tok) {
     ffai_error err;
     ffai_error_clear(&err);
-    ffai_model_options opt = {.n_threads = threads, .precision = precision};
-    if (ffai_model_load(model, &opt, m, &err) != FFAI_OK) {
+    if (ffai_model_load(model, opt, m, &err) != FFAI_OK) {
         cli_error(cmd, &err);
         return 1;
     }

@@ -17,8 +17,13 @@ void cli_error(const char *cmd, const ffai_error *err);
 #define CLI_PRECISION_HELP "arithmetic: f32 = exact (default); bf16 = opt-in, bf16 activations with bf16 weights; int8 = opt-in, int8 activations with 4/8-bit weights"
 int cli_parse_precision(const char *cmd, const char *s, ffai_precision *out);
 
-/* Loads model with the given arithmetic precision (and, if tok is non-NULL, its tokenizer from the same directory). */
-int cli_load(const char *cmd, const char *model, int threads, ffai_precision precision, ffai_model **m, ffai_tokenizer **tok);
+/* The --kv-type flag: "f32" (exact, default) or "f16". */
+#define CLI_KV_HELP "KV cache: f32 = exact (default); f16 = opt-in, keys and values rounded to IEEE halves (half the memory; llama.cpp's default)"
+/* Threads, --precision and --kv-type as model options; -1 with a printed error on a bad value. */
+int cli_model_options(const char *cmd, int threads, const char *precision, const char *kv_type, ffai_model_options *out);
+
+/* Loads model with the given options (and, if tok is non-NULL, its tokenizer from the same directory). */
+int cli_load(const char *cmd, const char *model, const ffai_model_options *opt, ffai_model **m, ffai_tokenizer **tok);
 
 /* Parses "1,2,3" into a malloc'd array. Returns the count, -1 on error (printed). */
 int cli_parse_ids(const char *cmd, const char *flag, const char *s, int32_t **out);

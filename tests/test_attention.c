@@ -3,7 +3,9 @@
  * attention (attn_rows) against a double-precision softmax(q K^T) V computed directly:
  * decode rows (GQA heads of one token), prefill blocks across tile boundaries, sliding
  * windows, a logit softcap, more rows than one block, a head dim that is not a multiple
- * of 64, and a context of many tiles.
+ * of 64, and a context of many tiles — each from an f32 cache and from an f16 one (keys and
+ * values rounded to halves first, so the reference sees the same numbers). The half
+ * conversions of every set are checked against the scalar ones, bit for bit.
  * Tolerances: scores 1e-4 absolute (|q.k| up to ~20), exp 1e-6 relative, P.V 1e-4,
  * attention outputs 1e-6 absolute (values in [-1, 1]). */
 #include <math.h>
@@ -17,23 +19,33 @@
 typedef struct {
     int hd, nkeys;
     float *Kb, *K, *V, *q; /* Kb blocked (kernels.h: k_index), K row-major (nkeys, hd) */
+    uint16_t *Kh, *Vh;     /* half: Kb and V as IEEE halves (their values are exact halves) */
 } kv_data;
 
-static kv_data make_kv(int hd, int nkeys, int nq) {
-    kv_data d = {hd, nkeys, NULL, NULL, NULL, NULL};
+static float half_round(float x) { return f16_to_f32(f32_to_f16(x)); }
+
+static kv_data make_kv(int hd, int nkeys, int nq, int half) {
+    kv_data d = {hd, nkeys, NULL, NULL, NULL, NULL, NULL, NULL};
     int padded = (nkeys + KBLK - 1) / KBLK * KBLK;
+    size_t nv = (size_t)nkeys * hd * 2;
     d.Kb = calloc((size_t)padded * hd, sizeof(float));
     d.K = malloc(sizeof(float) * (size_t)nkeys * hd);
-    d.V = malloc(sizeof(float) * (size_t)nkeys * hd * 2); /* ldv = 2 hd: another head's values interleave */
+    d.V = malloc(sizeof(float) * nv); /* ldv = 2 hd: another head's values interleave */
     d.q = malloc(sizeof(float) * (size_t)nq * hd * 2);
     for (int s = 0; s < nkeys; s++)
-        for (int k = 0; k < hd; k++) d.Kb[k_index(s, k, hd)] = d.K[(size_t)s * hd + k] = frand();
-    for (size_t i = 0; i < (size_t)nkeys * hd * 2; i++) d.V[i] = frand();
+        for (int k = 0; k < hd; k++) d.Kb[k_index(s, k, hd)] = d.K[(size_t)s * hd + k] = half ? half_round(frand()) : frand();
+    for (size_t i = 0; i < nv; i++) d.V[i] = half ? half_round(frand()) : frand();
     for (size_t i = 0; i < (size_t)nq * hd * 2; i++) d.q[i] = frand();
+    if (half) {
+        d.Kh = malloc(sizeof(uint16_t) * (size_t)padded * hd);
+        d.Vh = malloc(sizeof(uint16_t) * nv);
+        for (size_t i = 0; i < (size_t)padded * hd; i++) d.Kh[i] = f32_to_f16(d.Kb[i]);
+        for (size_t i = 0; i < nv; i++) d.Vh[i] = f32_to_f16(d.V[i]);
+    }
     return d;
 }
 
-static void free_kv(kv_data *d) { free(d->Kb), free(d->K), free(d->V), free(d->q); }
+static void free_kv(kv_data *d) { free(d->Kb), free(d->K), free(d->V), free(d->q), free(d->Kh), free(d->Vh); }
 
 /* Row i of the job, directly: softmax over the visible keys in double. */
 static void reference_row(const attn_rows_job *j, const kv_data *d, int i, double *out) {
@@ -50,17 +62,18 @@ static void reference_row(const attn_rows_job *j, const kv_data *d, int i, doubl
     for (int s = lo; s <= qpos; s++) sum += p[s] = exp(p[s] - m);
     for (int k = 0; k < d->hd; k++) out[k] = 0;
     for (int s = lo; s <= qpos; s++)
-        for (int k = 0; k < d->hd; k++) out[k] += p[s] / sum * j->V[(size_t)s * j->ldv + k];
+        for (int k = 0; k < d->hd; k++) out[k] += p[s] / sum * d->V[(size_t)s * j->ldv + k];
     free(p);
 }
 
 /* attn_rows for nq rows at qpos0 + i * step against the reference; returns the max error. */
-static double check_rows(const kernel_set *ks, int hd, int nq, int qpos0, int step, int window, float softcap) {
+static double check_rows(const kernel_set *ks, int hd, int nq, int qpos0, int step, int window, float softcap, int half) {
     int nkeys = qpos0 + (nq - 1) * step + 1;
-    kv_data d = make_kv(hd, nkeys, nq);
+    kv_data d = make_kv(hd, nkeys, nq, half);
     attn_rows_job j = {.q = d.q, .qstride = (size_t)hd * 2, .nq = nq, .qpos0 = qpos0, .step = step, .window = window, .Kb = d.Kb, .V = d.V,
                        .ldv = 2 * hd, .hd = hd, .scale = 1.0f / sqrtf((float)hd), .softcap = softcap};
-    float *out = malloc(sizeof(float) * (size_t)nq * hd * 3), *work = malloc(sizeof(float) * ATTN_WORK(hd));
+    if (half) j.Kb = NULL, j.V = NULL, j.Kh = d.Kh, j.Vh = d.Vh;
+    float *out = malloc(sizeof(float) * (size_t)nq * hd * 3), *work = malloc(sizeof(float) * (half ? ATTN_WORK_F16(hd) : ATTN_WORK(hd)));
     double *ref = malloc(sizeof(double) * hd), err = 0;
     for (size_t i = 0; i < (size_t)nq * hd * 3; i++) out[i] = NAN;
     j.out = out, j.ldo = (size_t)hd * 3;
@@ -82,7 +95,7 @@ static void check_kernels(const kernel_set *ks) {
     int hds[] = {64, 80, 128};
     for (int h = 0; h < 3; h++) {
         int hd = hds[h], lds = 320, nkeys = 300;
-        kv_data d = make_kv(hd, nkeys, 11);
+        kv_data d = make_kv(hd, nkeys, 11, 1);
         float *s1 = malloc(sizeof(float) * 11 * lds), *s2 = malloc(sizeof(float) * 11 * lds);
         float *o1 = malloc(sizeof(float) * 11 * hd), *o2 = malloc(sizeof(float) * 11 * hd);
         double ws = 0, we = 0, wo = 0;
@@ -94,6 +107,11 @@ static void check_kernels(const kernel_set *ks) {
                 attn_scores_generic(d.q, nq, (size_t)hd * 2, hd, d.Kb, lo, hi, 0.125f, s2, lds);
                 for (int i = 0; i < nq; i++)
                     for (int s = lo; s < hi; s++) ws = fmax(ws, fabs(s1[i * lds + s - base] - s2[i * lds + s - base]));
+                if (ks->attn_scores_h) { /* the same from the f16 copy of K */
+                    ks->attn_scores_h(d.q, nq, (size_t)hd * 2, hd, d.Kh, lo, hi, 0.125f, s1, lds);
+                    for (int i = 0; i < nq; i++)
+                        for (int s = lo; s < hi; s++) ws = fmax(ws, fabs(s1[i * lds + s - base] - s2[i * lds + s - base]));
+                }
                 memcpy(s1, s2, sizeof(float) * (size_t)(hi - base)); /* the exp on the same inputs */
                 float e1 = ks->exp_sum(s1 + (lo - base), hi - lo, 3.0f), e2 = exp_sum_generic(s2 + (lo - base), hi - lo, 3.0f);
                 for (int s = lo; s < hi; s++) we = fmax(we, fabs(s1[s - base] - s2[s - base]) / s2[s - base]);
@@ -103,6 +121,13 @@ static void check_kernels(const kernel_set *ks) {
                 ks->attn_pv(s2, nq, lds, d.V + (size_t)lo * 2 * hd, 2 * hd, hi - lo, hd, o1);
                 attn_pv_generic(s2, nq, lds, d.V + (size_t)lo * 2 * hd, 2 * hd, hi - lo, hd, o2);
                 for (int i = 0; i < nq * hd; i++) wo = fmax(wo, fabs(o1[i] - o2[i]));
+                /* P.V from the f16 copy, where the set reads halves directly */
+                if (ks->attn_pv_h && hd % 16 == 0) {
+                    for (int i = 0; i < nq * hd; i++) o1[i] = o2[i];
+                    ks->attn_pv_h(s2, nq, lds, d.Vh + (size_t)lo * 2 * hd, 2 * hd, hi - lo, hd, o1);
+                    attn_pv_generic(s2, nq, lds, d.V + (size_t)lo * 2 * hd, 2 * hd, hi - lo, hd, o2);
+                    for (int i = 0; i < nq * hd; i++) wo = fmax(wo, fabs(o1[i] - o2[i]));
+                }
             }
         printf("%-8s hd %3d: scores max err %.2g, exp rel %.2g, P.V %.2g\n", ks->name, hd, ws, we, wo);
         CHECK(ws < 1e-4 && we < 1e-6 && wo < 1e-4, "%s attention kernels, hd %d", ks->name, hd);
@@ -111,11 +136,45 @@ static void check_kernels(const kernel_set *ks) {
     }
 }
 
+/* h2f over every half bit pattern and f2h over floats around every rounding boundary, against
+ * the scalar conversions (NaNs: both NaN). Returns the mismatches. */
+static int check_half(const kernel_set *ks) {
+    enum { N = 65536 };
+    uint16_t *h = malloc(sizeof(uint16_t) * N * 4), *h2 = h + N;
+    float *f = malloc(sizeof(float) * N * 4), *g = f + N;
+    int bad = 0;
+    for (int i = 0; i < N; i++) h[i] = (uint16_t)i;
+    ks->h2f(h, f, N);
+    for (int i = 0; i < N; i++) {
+        float r = f16_to_f32(h[i]);
+        bad += !(r == f[i] || (r != r && f[i] != f[i])) || (r == 0 && signbit(r) != signbit(f[i]));
+    }
+    /* every half, the midpoints to its neighbours and just either side of them, and out of range */
+    size_t n = 0;
+    for (int i = 0; i < N / 2 - 1024; i++) { /* positive finite halves; negatives by sign below */
+        float a = f16_to_f32((uint16_t)i), b = f16_to_f32((uint16_t)(i + 1)), mid = a + (b - a) / 2;
+        g[n++] = a, g[n++] = mid, g[n++] = nextafterf(mid, 0), g[n++] = nextafterf(mid, INFINITY);
+        if (n + 4 > (size_t)N * 3) break;
+    }
+    float extra[] = {65504.0f, 65519.0f, 65520.0f, 1e6f, INFINITY, 1e-8f, 2.9e-8f, 3.0e-8f, 6e-8f, 0.0f};
+    for (size_t k = 0; k < sizeof extra / sizeof extra[0] && n < (size_t)N * 3; k++) g[n++] = extra[k];
+    for (size_t k = 0; k < n; k += 2) g[k] = -g[k];
+    uint16_t *o = malloc(sizeof(uint16_t) * n);
+    ks->f2h(g, o, n);
+    for (size_t k = 0; k < n; k++) bad += o[k] != f32_to_f16(g[k]);
+    (void)h2;
+    free(o), free(h), free(f);
+    return bad;
+}
+
 int main(void) {
     const kernel_set *sets[4];
     int ns = kernels_available(sets, 4);
     for (int s = 0; s < ns; s++) {
         const kernel_set *ks = sets[s];
+        int hb = check_half(ks);
+        printf("%-8s half conversions: %d mismatches against the scalar ones\n", ks->name, hb);
+        CHECK(hb == 0, "%s h2f / f2h", ks->name);
         check_kernels(ks);
         struct { const char *what; int hd, nq, qpos0, step, window; float softcap; } cases[] = {
             {"decode, 4 heads, 3 tiles", 64, 4, 700, 0, 0, 0},
@@ -129,11 +188,12 @@ int main(void) {
             {"prefill, softcap 50", 64, 8, 400, 1, 0, 50},
             {"decode at 5000 keys (20 tiles)", 64, 4, 4999, 0, 0, 0},
         };
-        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-            double e = check_rows(ks, cases[c].hd, cases[c].nq, cases[c].qpos0, cases[c].step, cases[c].window, cases[c].softcap);
-            printf("%-8s attn_rows %-34s max |out - ref| %.2g (tolerance 1e-6)\n", ks->name, cases[c].what, e);
-            CHECK(e < 1e-6, "%s attn_rows: %s", ks->name, cases[c].what);
-        }
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+            for (int half = 0; half < 2; half++) {
+                double e = check_rows(ks, cases[c].hd, cases[c].nq, cases[c].qpos0, cases[c].step, cases[c].window, cases[c].softcap, half);
+                printf("%-8s attn_rows %-34s %s cache: max |out - ref| %.2g (tolerance 1e-6)\n", ks->name, cases[c].what, half ? "f16" : "f32", e);
+                CHECK(e < 1e-6, "%s attn_rows (%s cache): %s", ks->name, half ? "f16" : "f32", cases[c].what);
+            }
     }
     return tu_finish("test_attention");
 }

@@ -5,7 +5,8 @@
  * over weights as stored; the reference runs in float64, and float32
  * accumulation through 6 layers and 865 positions gives up to ~2e-4; a real
  * bug (wrong norm, rope, mask) shows as 0.1 or more. Greedy ids must be
- * identical. Every kernel set this CPU supports is checked. */
+ * identical. Every kernel set this CPU supports is checked; then the best one again with the
+ * opt-in f16 KV cache, against TOL_F16 (greedy ids still identical). */
 #include <dirent.h>
 #include <jansson.h>
 #include <math.h>
@@ -17,6 +18,10 @@
 #include "testutil.h"
 
 #define TOL 2e-3
+/* The opt-in f16 KV cache rounds every key and value to 11 significant bits (relative error
+ * up to 2^-12): observed max |dlogit| 0.0102 (ffai-tiny-qwen3 chat), greedy ids identical in
+ * every case; a layout or conversion bug shows as 0.1 or more. */
+#define TOL_F16 0.05
 
 static int argmax(const float *x, int n) {
     int b = 0;
@@ -25,7 +30,7 @@ static int argmax(const float *x, int n) {
     return b;
 }
 
-static void run_case(ffai_model *m, const char *dir, const char *name) {
+static void run_case(ffai_model *m, const char *dir, const char *name, double tol) {
     json_error_t je;
     json_t *j = json_load_file(tu_path("%s/%s.json", dir, name), 0, &je);
     CHECK(j != NULL, "%s: %s", name, je.text);
@@ -54,7 +59,7 @@ static void run_case(ffai_model *m, const char *dir, const char *name) {
                 if (d > maxerr || isnan(d)) maxerr = isnan(d) ? INFINITY : d;
             }
         printf("  %-22s %-6s positions %d..%d  max |dlogit| = %.3g\n", info.dir ? strrchr(info.dir, '/') + 1 : "?", name, first, n - 1, maxerr);
-        CHECK(maxerr <= TOL, "%s: max logit error %g > %g", name, maxerr, TOL);
+        CHECK(maxerr <= tol, "%s: max logit error %g > %g", name, maxerr, tol);
         /* greedy continuation */
         int tok = argmax(logits + (size_t)(n - 1) * V, V), got = 0, mismatch = -1;
         for (int i = 0; i < ng + 1; i++) {
@@ -91,16 +96,18 @@ int main(void) {
     closedir(d);
     const kernel_set *sets[4];
     int nsets = kernels_available(sets, 4);
-    for (int k = 0; k < nsets; k++) {
-        setenv("FFAI_KERNELS", sets[k]->name, 1);
-        printf("kernels: %s\n", sets[k]->name);
+    /* every set with the exact f32 cache, then the best set with the opt-in f16 cache */
+    for (int k = 0; k <= nsets; k++) {
+        int f16 = k == nsets;
+        setenv("FFAI_KERNELS", sets[f16 ? 0 : k]->name, 1);
+        printf("kernels: %s, %s KV cache\n", sets[f16 ? 0 : k]->name, f16 ? "f16" : "f32");
         for (int i = 0; i < nm; i++) {
             char mdir[4096], cdir[4096];
             snprintf(mdir, sizeof mdir, "%s/models/%s", tu_shared(), models[i]);
             snprintf(cdir, sizeof cdir, "%s/%s", root, models[i]);
             ffai_model *m = NULL;
             ffai_error err;
-            ffai_model_options opt = {.n_threads = 2};
+            ffai_model_options opt = {.n_threads = 2, .kv_type = f16 ? FFAI_KV_F16 : FFAI_KV_F32};
             CHECK(ffai_model_load(mdir, &opt, &m, &err) == FFAI_OK, "%s: %s", models[i], err.msg);
             if (!m) continue;
             DIR *cd = opendir(cdir);
@@ -109,7 +116,7 @@ int main(void) {
                 if (l > 5 && strcmp(e->d_name + l - 5, ".json") == 0) {
                     char nm2[256];
                     snprintf(nm2, sizeof nm2, "%.*s", (int)(l - 5), e->d_name);
-                    run_case(m, cdir, nm2);
+                    run_case(m, cdir, nm2, f16 ? TOL_F16 : TOL);
                 }
             }
             if (cd) closedir(cd);

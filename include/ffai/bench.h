@@ -54,6 +54,9 @@ ffai_status ffai_bench_open(const char *model, const char *ref_model, int thread
 /* The same with the candidate's arithmetic precision (the reference always runs exact f32). */
 ffai_status ffai_bench_open_precision(const char *model, const char *ref_model, int threads, ffai_precision precision, ffai_bench **out,
                                       ffai_error *err);
+/* The same with all of the candidate's model options (threads, precision, KV cache type);
+ * the reference runs with the same threads, exact f32 arithmetic and an f32 KV cache. */
+ffai_status ffai_bench_open_options(const char *model, const char *ref_model, const ffai_model_options *opt, ffai_bench **out, ffai_error *err);
 void ffai_bench_close(ffai_bench *b);
 
 /* Runs one method; *rows (malloc'd array of *n_rows rows) is owned by the caller:

@@ -17,9 +17,15 @@ typedef enum {
     FFAI_PRECISION_INT8 = 2, /* opt-in: affine 4/8-bit weights meet per-group int8 activations (AVX-512 VNNI) */
 } ffai_precision;
 
+typedef enum {
+    FFAI_KV_F32 = 0, /* exact: keys and values cached as computed (default) */
+    FFAI_KV_F16 = 1, /* opt-in: cached as IEEE halves (half the memory and the attention reads; llama.cpp's default) */
+} ffai_kv_type;
+
 typedef struct {
     int n_threads;   /* worker threads for the CPU backend; 0 = all cores */
     ffai_precision precision;
+    ffai_kv_type kv_type; /* element type of the KV cache of every context of this model */
     bool mmap_only;  /* keep the weights in the file mapping instead of copying them to
                         anonymous (huge-page) memory; faster load, slower inference */
 } ffai_model_options;
@@ -47,6 +53,7 @@ typedef struct {
     int n_threads;
     const char *kernels;      /* kernel set in use: "avx512", "avx2", "generic" */
     const char *precision;    /* "f32", "bf16" or "int8" */
+    const char *kv_type;      /* "f32" or "f16" */
 } ffai_model_info;
 
 void ffai_model_get_info(const ffai_model *m, ffai_model_info *info);

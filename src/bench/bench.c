@@ -92,13 +92,17 @@ ffai_status ffai_bench_open(const char *model, const char *ref_model, int thread
 
 ffai_status ffai_bench_open_precision(const char *model, const char *ref_model, int threads, ffai_precision precision, ffai_bench **out,
                                       ffai_error *err) {
+    ffai_model_options copt = {.n_threads = threads, .precision = precision};
+    return ffai_bench_open_options(model, ref_model, &copt, out, err);
+}
+
+ffai_status ffai_bench_open_options(const char *model, const char *ref_model, const ffai_model_options *copt, ffai_bench **out, ffai_error *err) {
     *out = NULL;
     ffai_bench *b = calloc(1, sizeof *b);
     if (!b) return ffai_fail(err, FFAI_ERR_NOMEM, "out of memory");
-    ffai_model_options opt = {.n_threads = threads};
-    ffai_model_options copt = {.n_threads = threads, .precision = precision};
+    ffai_model_options opt = {.n_threads = copt->n_threads};
     ffai_status st;
-    if ((st = ffai_model_load(model, &copt, &b->m, err))) goto fail;
+    if ((st = ffai_model_load(model, copt, &b->m, err))) goto fail;
     ffai_model_get_info(b->m, &b->info);
     snprintf(b->model_dir, sizeof b->model_dir, "%s", b->info.dir);
     if ((st = ffai_tokenizer_load(b->model_dir, &b->tok, err))) goto fail;

@@ -247,6 +247,7 @@ ffai_status bench_fill_row(ffai_bench *b, const ffai_bench_options *o, const cha
     if (!st) st = ffai_row_set_string(row, "ffaiVersion", ffai_version());
     if (!st) st = ffai_row_set_int(row, "peakRSSBytes", (long long)ru.ru_maxrss * 1024);
     if (!st) st = ffai_row_set_string(row, "precision", b->info.precision);
+    if (!st) st = ffai_row_set_string(row, "kvType", b->info.kv_type);
     if (!st && n_runs > 1) {
         st = ffai_row_set_int(row, "repeat", n_runs);
         if (!st) st = ffai_row_set_double(row, "prefillTokensPerSecondStd", pf_s);

@@ -1,7 +1,8 @@
 /* attention.c — tiled attention with an online softmax (the flash-attention recurrence):
  * per tile of ATTN_KT keys, scores for every row of the block, a running max m and sum l
  * per row, the row's output rescaled by exp(m_old - m_new) when the max moves, then P.V
- * accumulated. Each K and V tile is read once for all rows of the block. */
+ * accumulated. Each K and V tile is read once for all rows of the block; from an f16 cache it
+ * is converted to f32 first (once per block, into the work buffer), then the same kernels run. */
 #include <math.h>
 #include <string.h>
 
@@ -33,11 +34,25 @@ static void attn_block(const kernel_set *ks, const attn_rows_job *j, int r0, int
     }
     memset(O, 0, (size_t)nq * hd * sizeof(float));
     const float *q = j->q + (size_t)r0 * j->qstride;
+    float *Kt = l + ATTN_QB, *Vt = Kt + (size_t)ATTN_KT * hd; /* f16 cache: the tile as f32 */
     for (int t0 = L, t1; t0 < H; t0 = t1) {
         t1 = (t0 / ATTN_KT + 1) * ATTN_KT;
         t1 = t1 < H ? t1 : H;
         int base = t0 & ~(KBLK - 1), nt = t1 - t0;
-        ks->attn_scores(q, nq, j->qstride, hd, j->Kb, t0, t1, j->scale, S, lds);
+        const float *V = j->V ? j->V + (size_t)t0 * j->ldv : Vt;
+        int ldv = j->V ? j->ldv : hd, native = j->Kh && ks->attn_scores_h && hd % 16 == 0;
+        if (native)
+            ks->attn_scores_h(q, nq, j->qstride, hd, j->Kh, t0, t1, j->scale, S, lds);
+        else if (j->Kh) {
+            /* key blocks [base, t1 rounded up): at most ATTN_KT keys, since tiles end on ATTN_KT multiples */
+            int nblk = (t1 - base + KBLK - 1) / KBLK;
+            ks->h2f(j->Kh + (size_t)(base / KBLK) * hd * KBLK, Kt, (size_t)nblk * hd * KBLK);
+            if (j->ldv == hd) ks->h2f(j->Vh + (size_t)t0 * hd, Vt, (size_t)nt * hd);
+            else
+                for (int s = 0; s < nt; s++) ks->h2f(j->Vh + (size_t)(t0 + s) * j->ldv, Vt + (size_t)s * hd, (size_t)hd);
+            ks->attn_scores(q, nq, j->qstride, hd, Kt, t0 - base, t1 - base, j->scale, S, lds);
+        } else
+            ks->attn_scores(q, nq, j->qstride, hd, j->Kb, t0, t1, j->scale, S, lds);
         for (int i = 0; i < nq; i++) {
             float *p = S + (size_t)i * lds + (t0 - base); /* p[k]: key t0 + k */
             int a = lo_r[i] > t0 ? lo_r[i] : t0, b = hi_r[i] < t1 ? hi_r[i] : t1;
@@ -57,7 +72,8 @@ static void attn_block(const kernel_set *ks, const attn_rows_job *j, int r0, int
             if (alpha != 1.0f)
                 for (int d = 0; d < hd; d++) O[(size_t)i * hd + d] *= alpha;
         }
-        ks->attn_pv(S + (t0 - base), nq, lds, j->V + (size_t)t0 * j->ldv, j->ldv, nt, hd, O);
+        if (native) ks->attn_pv_h(S + (t0 - base), nq, lds, j->Vh + (size_t)t0 * j->ldv, j->ldv, nt, hd, O);
+        else ks->attn_pv(S + (t0 - base), nq, lds, V, ldv, nt, hd, O);
     }
     for (int i = 0; i < nq; i++) {
         float inv = l[i] > 0 ? 1.0f / l[i] : 0.0f, *o = j->out + (size_t)(r0 + i) * j->ldo;

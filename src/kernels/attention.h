@@ -5,12 +5,15 @@
 #define FFAI_KERNELS_ATTENTION_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kernels/kernels.h"
 
 #define ATTN_KT 256 /* keys per tile (a multiple of KBLK) */
-/* Floats of work buffer attn_rows needs for head dimension hd. */
+/* Floats of work buffer attn_rows needs for head dimension hd: with an f32 cache, and with
+ * an f16 one (each K and V tile is converted to f32 once for all rows of the block). */
 #define ATTN_WORK(hd) ((size_t)ATTN_QB * (ATTN_KT + KBLK) + (size_t)ATTN_QB * (size_t)(hd) + 2 * ATTN_QB)
+#define ATTN_WORK_F16(hd) (ATTN_WORK(hd) + 2 * (size_t)ATTN_KT * (size_t)(hd))
 
 typedef struct {
     const float *q;    /* query row i at q + i * qstride (RoPE applied) */
@@ -20,6 +23,7 @@ typedef struct {
     int window;        /* > 0: sliding window, lo_i = qpos_i - window + 1; 0: lo_i = 0 */
     const float *Kb;   /* this KV head's blocked K cache (kernels.h: k_index) */
     const float *V;    /* this KV head's values: key s at V + s * ldv */
+    const uint16_t *Kh, *Vh; /* instead of Kb and V when the cache holds IEEE halves (same layouts) */
     int ldv, hd;
     float scale;       /* on q.k before the softcap */
     float softcap;     /* > 0: scores become softcap * tanh(score / softcap) */

@@ -5,6 +5,7 @@
 #pragma GCC optimize("O3")
 #include <immintrin.h>
 #include <math.h>
+#include <stdint.h>
 
 #include "kernels/attention_x86.h"
 #include "kernels/kernels.h"
@@ -24,20 +25,30 @@ TGT static inline __mmask16 key_mask(int s0, int lo, int hi) {
     return (__mmask16)m;
 }
 
+/* 16 cached values at element i of a float (H = 0) or IEEE half (H = 1) array, as floats:
+ * halves are converted in registers, so an f16 cache is read at half the bytes. */
+AI TGT static inline __m512 ld16(const void *p, size_t i, const int H) {
+    return H ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)((const uint16_t *)p + i))) : _mm512_loadu_ps((const float *)p + i);
+}
+AI TGT static inline __m512 ld16_maskz(__mmask16 m, const void *p, size_t i, const int H) {
+    return H ? _mm512_maskz_cvtph_ps(m, _mm256_maskz_loadu_epi16(m, (const uint16_t *)p + i)) : _mm512_maskz_loadu_ps(m, (const float *)p + i);
+}
+#define ELEM(p, i, H) ((const char *)(p) + (size_t)(i) * ((H) ? 2 : 4))
+
 /* NQ (<= ATTN_QB) query rows x 32 keys (two key blocks) per register tile: per head-dim
  * step, two contiguous K loads and NQ broadcasts feed 2 NQ independent FMA chains. */
-AI TGT static inline void scores_rows(const float *q, size_t qstride, int hd, const float *Kb, int lo, int hi, __m512 sc, float *scores, int lds,
-                                      const int NQ) {
+AI TGT static inline void scores_rows(const float *q, size_t qstride, int hd, const void *Kb, int lo, int hi, __m512 sc, float *scores, int lds,
+                                      const int NQ, const int H) {
     int base = lo & ~(KBLK - 1);
     for (int s = base; s < hi; s += 2 * KBLK) {
         __mmask16 m0 = key_mask(s, lo, hi), m1 = key_mask(s + KBLK, lo, hi);
-        const float *b0 = Kb + (size_t)(s / KBLK) * hd * KBLK, *b1 = b0 + (size_t)hd * KBLK;
+        size_t b0 = (size_t)(s / KBLK) * hd * KBLK, b1 = b0 + (size_t)hd * KBLK; /* element offsets of the two blocks */
         __m512 a[ATTN_QB][2];
         for (int i = 0; i < NQ; i++) a[i][0] = a[i][1] = _mm512_setzero_ps();
         for (int d = 0; d < hd; d++) {
-            __m512 k0 = _mm512_loadu_ps(b0 + (size_t)d * KBLK), k1 = _mm512_maskz_loadu_ps(m1 ? 0xffff : 0, b1 + (size_t)d * KBLK);
-            _mm_prefetch((const char *)(b0 + (size_t)d * KBLK + ATT_AHEAD), _MM_HINT_T0);
-            _mm_prefetch((const char *)(b1 + (size_t)d * KBLK + ATT_AHEAD), _MM_HINT_T0);
+            __m512 k0 = ld16(Kb, b0 + (size_t)d * KBLK, H), k1 = ld16_maskz(m1 ? 0xffff : 0, Kb, b1 + (size_t)d * KBLK, H);
+            _mm_prefetch(ELEM(Kb, b0 + (size_t)d * KBLK + ATT_AHEAD, H), _MM_HINT_T0);
+            _mm_prefetch(ELEM(Kb, b1 + (size_t)d * KBLK + ATT_AHEAD, H), _MM_HINT_T0);
             for (int i = 0; i < NQ; i++) {
                 __m512 b = _mm512_set1_ps(q[(size_t)i * qstride + d]);
                 a[i][0] = _mm512_fmadd_ps(b, k0, a[i][0]);
@@ -52,21 +63,33 @@ AI TGT static inline void scores_rows(const float *q, size_t qstride, int hd, co
     }
 }
 
+#define SCORES_CASES(H)                                                                      \
+    switch (nq - i0 < ATTN_QB ? nq - i0 : ATTN_QB) {                                         \
+    case 1: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 1, H); break;              \
+    case 2: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 2, H); break;              \
+    case 3: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 3, H); break;              \
+    case 4: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 4, H); break;              \
+    case 5: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 5, H); break;              \
+    case 6: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 6, H); break;              \
+    case 7: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 7, H); break;              \
+    default: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 8, H); break;             \
+    }
+
 TGT void attn_scores_avx512(const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds) {
     __m512 sc = _mm512_set1_ps(scale);
     for (int i0 = 0; i0 < nq; i0 += ATTN_QB) {
         const float *qi = q + (size_t)i0 * qstride;
         float *si = scores + (size_t)i0 * lds;
-        switch (nq - i0 < ATTN_QB ? nq - i0 : ATTN_QB) {
-        case 1: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 1); break;
-        case 2: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 2); break;
-        case 3: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 3); break;
-        case 4: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 4); break;
-        case 5: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 5); break;
-        case 6: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 6); break;
-        case 7: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 7); break;
-        default: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 8); break;
-        }
+        SCORES_CASES(0)
+    }
+}
+
+TGT void attn_scores_h_avx512(const float *q, int nq, size_t qstride, int hd, const uint16_t *Kb, int lo, int hi, float scale, float *scores, int lds) {
+    __m512 sc = _mm512_set1_ps(scale);
+    for (int i0 = 0; i0 < nq; i0 += ATTN_QB) {
+        const float *qi = q + (size_t)i0 * qstride;
+        float *si = scores + (size_t)i0 * lds;
+        SCORES_CASES(1)
     }
 }
 
@@ -125,16 +148,17 @@ TGT float exp_sum_avx512(float *x, int n, float m) {
 }
 
 /* NH (<= 4) rows x ND (<= 4) vectors of 16 output columns in registers: per key, ND V loads
- * and NH broadcasts of P feed NH x ND FMAs. */
-AI TGT static inline void pv_rows(const float *P, int lds, const float *V, int ldv, int n, int hd, float *out, const int NH, const int ND) {
+ * and NH broadcasts of P feed NH x ND FMAs. V holds floats (H = 0) or IEEE halves (H = 1). */
+AI TGT static inline void pv_rows(const float *P, int lds, const void *V, size_t v0, int ldv, int n, int hd, float *out, const int NH, const int ND,
+                                  const int H) {
     __m512 a[4][4];
     for (int h = 0; h < NH; h++)
         for (int k = 0; k < ND; k++) a[h][k] = _mm512_loadu_ps(out + (size_t)h * hd + 16 * k);
     for (int s = 0; s < n; s++) {
-        const float *v = V + (size_t)s * ldv;
+        size_t v = v0 + (size_t)s * ldv;
         __m512 vv[4];
-        for (int k = 0; k < ND; k++) vv[k] = _mm512_loadu_ps(v + 16 * k);
-        for (int k = 0; k < ND; k++) _mm_prefetch((const char *)(v + 16 * k + ATT_AHEAD), _MM_HINT_T0);
+        for (int k = 0; k < ND; k++) vv[k] = ld16(V, v + 16 * (size_t)k, H);
+        for (int k = 0; k < ND; k++) _mm_prefetch(ELEM(V, v + 16 * (size_t)k + ATT_AHEAD, H), _MM_HINT_T0);
         for (int h = 0; h < NH; h++) {
             __m512 p = _mm512_set1_ps(P[(size_t)h * lds + s]);
             for (int k = 0; k < ND; k++) a[h][k] = _mm512_fmadd_ps(p, vv[k], a[h][k]);
@@ -144,12 +168,29 @@ AI TGT static inline void pv_rows(const float *P, int lds, const float *V, int l
         for (int k = 0; k < ND; k++) _mm512_storeu_ps(out + (size_t)h * hd + 16 * k, a[h][k]);
 }
 
-#define PV_CASES(ND)                                                    \
-    switch (nh) {                                                       \
-    case 1: pv_rows(Ph, lds, Vd, ldv, n, hd, Od, 1, ND); break;         \
-    case 2: pv_rows(Ph, lds, Vd, ldv, n, hd, Od, 2, ND); break;         \
-    case 3: pv_rows(Ph, lds, Vd, ldv, n, hd, Od, 3, ND); break;         \
-    default: pv_rows(Ph, lds, Vd, ldv, n, hd, Od, 4, ND); break;        \
+#define PV_CASES(ND, H)                                                        \
+    switch (nh) {                                                              \
+    case 1: pv_rows(Ph, lds, V, d0, ldv, n, hd, Od, 1, ND, H); break;          \
+    case 2: pv_rows(Ph, lds, V, d0, ldv, n, hd, Od, 2, ND, H); break;          \
+    case 3: pv_rows(Ph, lds, V, d0, ldv, n, hd, Od, 3, ND, H); break;          \
+    default: pv_rows(Ph, lds, V, d0, ldv, n, hd, Od, 4, ND, H); break;         \
+    }
+
+/* Head dims that are multiples of 16 (callers check): 64 columns at a time, then 16. */
+#define PV_BODY(H)                                                              \
+    for (int h0 = 0; h0 < nq; h0 += 4) {                                        \
+        int nh = nq - h0 < 4 ? nq - h0 : 4;                                     \
+        const float *Ph = P + (size_t)h0 * lds;                                 \
+        for (int d0 = 0; d0 < hd;) {                                            \
+            float *Od = out + (size_t)h0 * hd + d0;                             \
+            if (hd - d0 >= 64) {                                                \
+                PV_CASES(4, H)                                                  \
+                d0 += 64;                                                       \
+            } else {                                                            \
+                PV_CASES(1, H)                                                  \
+                d0 += 16;                                                       \
+            }                                                                   \
+        }                                                                       \
     }
 
 TGT void attn_pv_avx512(const float *P, int nq, int lds, const float *V, int ldv, int n, int hd, float *out) {
@@ -157,20 +198,9 @@ TGT void attn_pv_avx512(const float *P, int nq, int lds, const float *V, int ldv
         attn_pv_generic(P, nq, lds, V, ldv, n, hd, out);
         return;
     }
-    for (int h0 = 0; h0 < nq; h0 += 4) {
-        int nh = nq - h0 < 4 ? nq - h0 : 4;
-        const float *Ph = P + (size_t)h0 * lds;
-        for (int d0 = 0; d0 < hd;) {
-            const float *Vd = V + d0;
-            float *Od = out + (size_t)h0 * hd + d0;
-            if (hd - d0 >= 64) {
-                PV_CASES(4)
-                d0 += 64;
-            } else {
-                PV_CASES(1)
-                d0 += 16;
-            }
-        }
-    }
+    PV_BODY(0)
 }
+
+/* The f16 cache's P.V; head dims not a multiple of 16 are not taken (attention.c stages them). */
+TGT void attn_pv_h_avx512(const float *P, int nq, int lds, const uint16_t *V, int ldv, int n, int hd, float *out) { PV_BODY(1) }
 #endif

@@ -58,10 +58,21 @@ typedef struct {
      * of them. Four long streams per core is the pattern that reads fastest here (the matvec
      * kernels read their rows that way). */
     uint64_t (*read4)(const uint8_t *p, size_t stride, size_t n);
+    /* IEEE half <-> float over n values (the f16 KV cache): h2f is exact; f2h rounds to
+     * nearest even, overflowing to infinity, as the scalar f32_to_f16 does. */
+    void (*h2f)(const uint16_t *in, float *out, size_t n);
+    void (*f2h)(const float *in, uint16_t *out, size_t n);
+    /* attn_scores and attn_pv reading an f16 cache directly (NULL: attention.c converts each tile
+     * with h2f and runs the f32 kernels); attn_pv_h takes head dims that are multiples of 16. */
+    void (*attn_scores_h)(const float *q, int nq, size_t qstride, int hd, const uint16_t *Kb, int lo, int hi, float scale, float *scores, int lds);
+    void (*attn_pv_h)(const float *P, int nq, int lds, const uint16_t *V, int ldv, int n, int hd, float *out);
 } kernel_set;
 
 /* The portable read4 (sets without their own). */
 uint64_t read4_generic(const uint8_t *p, size_t stride, size_t n);
+/* The scalar half conversions (wmat.h), as kernel-set entries. */
+void h2f_generic(const uint16_t *in, float *out, size_t n);
+void f2h_generic(const float *in, uint16_t *out, size_t n);
 
 /* Rows expanded to f32 one at a time (f32 rows used in place), each dotted with every
  * token by `dot`: the matmul of the sets without a dedicated one for a format or T. */
@@ -97,7 +108,7 @@ void attn_scores_blocks(attn_scores_rows_fn f, int rows, const float *q, int nq,
  * with the given attention (scores, exp-sum, P.V) and SiLU kernels. */
 #define KERNEL_SET_FIELDS(isa, scores, expsum, pv, silu)                                                                   \
     .name = #isa, .mm_rows = mm_rows_##isa, .dot = dot_##isa, .axpy = axpy_##isa, .attn_scores = scores, .exp_sum = expsum, \
-    .attn_pv = pv, .silu_mul = silu, .read4 = read4_generic
+    .attn_pv = pv, .silu_mul = silu, .read4 = read4_generic, .h2f = h2f_##isa, .f2h = f2h_##isa
 
 /* The generic attention kernels (ISA sets without their own reuse these). */
 void attn_scores_generic(const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds);

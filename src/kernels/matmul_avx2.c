@@ -284,5 +284,18 @@ TGT static void mm_rows_avx2(const wmat *W, const float *x, int T, int ldx, floa
     a2_panels(W, x, T, ldx, y, ldy, r0, r1, scratch);
 }
 
+/* F16C, 8 values per step. */
+TGT static void h2f_avx2(const uint16_t *in, float *out, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(in + i))));
+    for (; i < n; i++) out[i] = f16_to_f32(in[i]);
+}
+
+TGT static void f2h_avx2(const float *in, uint16_t *out, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm_storeu_si128((__m128i *)(void *)(out + i), _mm256_cvtps_ph(_mm256_loadu_ps(in + i), _MM_FROUND_TO_NEAREST_INT));
+    for (; i < n; i++) out[i] = f32_to_f16(in[i]);
+}
+
 const kernel_set kernels_avx2 = {KERNEL_SET_FIELDS(avx2, attn_scores_avx2, exp_sum_avx2, attn_pv_avx2, silu_mul_avx2)};
 #endif

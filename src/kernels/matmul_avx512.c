@@ -47,6 +47,19 @@ TGT static uint64_t read4_avx512(const uint8_t *p, size_t stride, size_t n) {
     return (uint64_t)_mm512_reduce_add_epi64(_mm512_xor_si512(_mm512_xor_si512(a, b), _mm512_xor_si512(c, d)));
 }
 
+/* F16C at full width, 16 values per step. */
+TGT static void h2f_avx512(const uint16_t *in, float *out, size_t n) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(out + i, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)(in + i))));
+    for (; i < n; i++) out[i] = f16_to_f32(in[i]);
+}
+
+TGT static void f2h_avx512(const float *in, uint16_t *out, size_t n) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm256_storeu_si256((__m256i *)(void *)(out + i), _mm512_cvtps_ph(_mm512_loadu_ps(in + i), _MM_FROUND_TO_NEAREST_INT));
+    for (; i < n; i++) out[i] = f32_to_f16(in[i]);
+}
+
 TGT static void axpy_avx512(float *y, float a, const float *x, int n) {
     __m512 va = _mm512_set1_ps(a);
     int i = 0;
@@ -524,7 +537,8 @@ void mm_rows_bf16_avx512(const wmat *W, const uint16_t *xb, int T, int ldx, floa
 /* Every AVX-512 kernel; the two sets differ only in the opt-in bf16 path. */
 #define AVX512_KERNELS                                                                                                  \
     .name = "avx512", .mm_rows = mm_rows_avx512, .dot = dot_avx512, .axpy = axpy_avx512, .attn_scores = attn_scores_avx512,     \
-    .exp_sum = exp_sum_avx512, .attn_pv = attn_pv_avx512, .silu_mul = silu_mul_avx512, .read4 = read4_avx512
+    .exp_sum = exp_sum_avx512, .attn_pv = attn_pv_avx512, .silu_mul = silu_mul_avx512, .read4 = read4_avx512, \
+    .h2f = h2f_avx512, .f2h = f2h_avx512, .attn_scores_h = attn_scores_h_avx512, .attn_pv_h = attn_pv_h_avx512
 
 const kernel_set kernels_avx512 = {AVX512_KERNELS, .mm_rows_bf16 = mm_rows_bf16_avx512};
 

@@ -76,4 +76,12 @@ uint64_t read4_generic(const uint8_t *p, size_t stride, size_t n) {
     return a ^ b ^ c ^ d;
 }
 
+void h2f_generic(const uint16_t *in, float *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = f16_to_f32(in[i]);
+}
+
+void f2h_generic(const float *in, uint16_t *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = f32_to_f16(in[i]);
+}
+
 const kernel_set kernels_generic = {KERNEL_SET_FIELDS(generic, attn_scores_generic, exp_sum_generic, attn_pv_generic, k_silu_mul)};

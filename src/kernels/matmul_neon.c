@@ -121,5 +121,18 @@ static void mm_rows_neon(const wmat *W, const float *x, int T, int ldx, float *y
     mm_rows_expanded(W, x, T, ldx, y, ldy, r0, r1, scratch, dot_neon);
 }
 
+static void h2f_neon(const uint16_t *in, float *out, size_t n) {
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) vst1q_f32(out + i, vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(in + i))));
+    for (; i < n; i++) out[i] = f16_to_f32(in[i]);
+}
+
+/* vcvt rounds as FPCR says: to nearest even unless a caller changed it */
+static void f2h_neon(const float *in, uint16_t *out, size_t n) {
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) vst1_u16(out + i, vreinterpret_u16_f16(vcvt_f16_f32(vld1q_f32(in + i))));
+    for (; i < n; i++) out[i] = f32_to_f16(in[i]);
+}
+
 const kernel_set kernels_neon = {KERNEL_SET_FIELDS(neon, attn_scores_neon, exp_sum_generic, attn_pv_neon, k_silu_mul)};
 #endif

@@ -21,8 +21,13 @@ static attn_rows_job attn_head(const attn_job *j, int kh) {
     const ffai_context *c = j->c;
     const model_config *cfg = &c->m->cfg;
     attn_rows_job r = {0};
-    r.Kb = c->k_cache[j->layer] + (size_t)kh * c->k_head_stride;
-    r.V = c->v_cache[j->layer] + (size_t)kh * c->v_head_stride;
+    if (c->m->kv_f16) {
+        r.Kh = (const uint16_t *)c->k_cache[j->layer] + (size_t)kh * c->k_head_stride;
+        r.Vh = (const uint16_t *)c->v_cache[j->layer] + (size_t)kh * c->v_head_stride;
+    } else {
+        r.Kb = (const float *)c->k_cache[j->layer] + (size_t)kh * c->k_head_stride;
+        r.V = (const float *)c->v_cache[j->layer] + (size_t)kh * c->v_head_stride;
+    }
     r.ldv = cfg->head_dim;
     r.hd = cfg->head_dim;
     r.scale = cfg->query_pre_attn_scalar > 0 ? (float)(1.0 / sqrt(cfg->query_pre_attn_scalar)) : (float)(1.0 / sqrt((double)cfg->head_dim));
@@ -59,6 +64,36 @@ static void attn_block_task(void *p, int chunk, int tid) {
         r.q = c->q + off, r.out = c->att + off;
         attn_rows(c->m->kc.ks, &r, c->scores + (size_t)tid * c->scores_per_thread);
     }
+}
+
+/* New keys and values (c->k, c->v: n tokens at pos0) into layer l's cache. K is cached per KV
+ * head in blocks of KBLK keys (kernels.h: k_index), so scores run along keys; V per KV head,
+ * so P.V reads each head's values as one contiguous run. An f16 cache rounds them to halves:
+ * V straight into the cache, K through c->att (free until the attention writes it; n * nkv
+ * halves fit since nkv <= nq). */
+static void kv_store(ffai_context *c, int l, int n, int pos0) {
+    const model_config *cfg = &c->m->cfg;
+    int hd = cfg->head_dim, nkvh = cfg->n_kv_heads, nkv = nkvh * hd;
+    if (!c->m->kv_f16) {
+        float *K = c->k_cache[l], *V = c->v_cache[l];
+        for (int t = 0; t < n; t++)
+            for (int h = 0; h < nkvh; h++) {
+                const float *kt = c->k + (size_t)t * nkv + (size_t)h * hd;
+                for (int d = 0; d < hd; d++) K[(size_t)h * c->k_head_stride + k_index(pos0 + t, d, hd)] = kt[d];
+                memcpy(V + (size_t)h * c->v_head_stride + (size_t)(pos0 + t) * hd, c->v + (size_t)t * nkv + (size_t)h * hd, (size_t)hd * sizeof(float));
+            }
+        return;
+    }
+    const kernel_set *ks = c->m->kc.ks;
+    uint16_t *K = c->k_cache[l], *V = c->v_cache[l];
+    uint16_t *kh = (uint16_t *)(void *)c->att;
+    ks->f2h(c->k, kh, (size_t)n * nkv);
+    for (int t = 0; t < n; t++)
+        for (int h = 0; h < nkvh; h++) {
+            const uint16_t *kt = kh + (size_t)t * nkv + (size_t)h * hd;
+            for (int d = 0; d < hd; d++) K[(size_t)h * c->k_head_stride + k_index(pos0 + t, d, hd)] = kt[d];
+            ks->f2h(c->v + (size_t)t * nkv + (size_t)h * hd, V + (size_t)h * c->v_head_stride + (size_t)(pos0 + t) * hd, (size_t)hd);
+        }
 }
 
 static void add_bias(float *y, const float *b, int n, int width, int ld) {
@@ -115,16 +150,7 @@ void forward_batch(ffai_context *c, const int32_t *ids, int n) {
             for (int h = 0; h < nh; h++) k_rope(c->q + (size_t)t * nq + (size_t)h * hd, cs, sn, hd);
             for (int h = 0; h < nkvh; h++) k_rope(c->k + (size_t)t * nkv + (size_t)h * hd, cs, sn, hd);
         }
-        /* K is cached per KV head in blocks of KBLK keys (kernels.h: k_index), so scores run along keys;
-         * V per KV head, so P.V reads each head's values as one contiguous run */
-        for (int t = 0; t < n; t++)
-            for (int h = 0; h < nkvh; h++)
-                for (int d = 0; d < hd; d++)
-                    c->k_cache[l][(size_t)h * c->k_head_stride + k_index(pos0 + t, d, hd)] = c->k[(size_t)t * nkv + (size_t)h * hd + d];
-        for (int t = 0; t < n; t++)
-            for (int h = 0; h < nkvh; h++)
-                memcpy(c->v_cache[l] + (size_t)h * c->v_head_stride + (size_t)(pos0 + t) * hd, c->v + (size_t)t * nkv + (size_t)h * hd,
-                       (size_t)hd * sizeof(float));
+        kv_store(c, l, n, pos0);
         LAP(rope);
         attn_job aj = {c, l, n, pos0};
         /* one chunk per task; threads claim them one at a time, which also balances the causal rows */

@@ -94,6 +94,11 @@ ffai_status ffai_model_load(const char *model, const ffai_model_options *opt, ff
         }
         m->kc.precision = KERNEL_PRECISION_INT8;
     }
+    if (opt && opt->kv_type != FFAI_KV_F32 && opt->kv_type != FFAI_KV_F16) {
+        st = ffai_fail(err, FFAI_ERR_INVALID_ARG, "unknown KV cache type %d (f32 or f16)", (int)opt->kv_type);
+        goto fail_acct;
+    }
+    m->kv_f16 = opt && opt->kv_type == FFAI_KV_F16;
     *out = m;
     return FFAI_OK;
 fail_acct:
@@ -144,6 +149,7 @@ void ffai_model_get_info(const ffai_model *m, ffai_model_info *info) {
     info->n_threads = tp_size(m->kc.tp);
     info->kernels = m->kc.ks->name;
     info->precision = m->kc.precision == KERNEL_PRECISION_BF16 ? "bf16" : m->kc.precision == KERNEL_PRECISION_INT8 ? "int8" : "f32";
+    info->kv_type = m->kv_f16 ? "f16" : "f32";
 }
 
 const char *ffai_model_quant_label(const ffai_model *m) { return m->quant_label; }
@@ -173,10 +179,11 @@ ffai_status ffai_context_create(ffai_model *m, int n_ctx, ffai_context **out, ff
     c->k_cache = calloc((size_t)L, sizeof *c->k_cache);
     c->v_cache = calloc((size_t)L, sizeof *c->v_cache);
     if (!c->k_cache || !c->v_cache) goto nomem;
-    size_t per = (size_t)n_ctx * nkv * sizeof(float);
+    c->kv_es = m->kv_f16 ? sizeof(uint16_t) : sizeof(float);
+    size_t per = (size_t)n_ctx * nkv * c->kv_es;
     c->k_head_stride = (size_t)((n_ctx + KBLK - 1) / KBLK * KBLK) * hd;
     c->v_head_stride = (size_t)n_ctx * hd;
-    size_t kper = c->k_head_stride * cfg->n_kv_heads * sizeof(float);
+    size_t kper = c->k_head_stride * cfg->n_kv_heads * c->kv_es;
     for (int l = 0; l < L; l++) {
         c->k_cache[l] = mem_alloc(kper);
         c->v_cache[l] = mem_alloc(per);
@@ -207,7 +214,7 @@ ffai_status ffai_context_create(ffai_model *m, int n_ctx, ffai_context **out, ff
     CTX_ALLOC(v, (size_t)B * nkv);
     CTX_ALLOC(gate, (size_t)B * cfg->intermediate_size);
     CTX_ALLOC(up, (size_t)B * cfg->intermediate_size);
-    c->scores_per_thread = ATTN_WORK(hd);
+    c->scores_per_thread = m->kv_f16 ? ATTN_WORK_F16(hd) : ATTN_WORK(hd);
     CTX_ALLOC(scores, (size_t)tp_size(m->kc.tp) * c->scores_per_thread);
     *out = c;
     return FFAI_OK;
@@ -224,8 +231,8 @@ static void free_act(float *p, size_t *bytes_left, size_t n) {
 void ffai_context_free(ffai_context *c) {
     if (!c) return;
     const model_config *cfg = &c->m->cfg;
-    size_t per = (size_t)c->n_ctx * cfg->n_kv_heads * cfg->head_dim * sizeof(float);
-    size_t kper = c->k_head_stride * cfg->n_kv_heads * sizeof(float);
+    size_t per = (size_t)c->n_ctx * cfg->n_kv_heads * cfg->head_dim * c->kv_es;
+    size_t kper = c->k_head_stride * cfg->n_kv_heads * c->kv_es;
     for (int l = 0; l < cfg->n_layers; l++) {
         if (c->k_cache) mem_free(c->k_cache[l], kper);
         if (c->v_cache) mem_free(c->v_cache[l], per);
@@ -286,7 +293,7 @@ ffai_status ffai_context_rewind(ffai_context *c, int pos, ffai_error *err) {
 
 size_t ffai_context_kv_used_bytes(const ffai_context *c) {
     const model_config *cfg = &c->m->cfg;
-    return (size_t)c->pos * cfg->n_kv_heads * cfg->head_dim * sizeof(float) * 2 * (size_t)cfg->n_layers;
+    return (size_t)c->pos * cfg->n_kv_heads * cfg->head_dim * c->kv_es * 2 * (size_t)cfg->n_layers;
 }
 
 size_t ffai_context_kv_total_bytes(const ffai_context *c) { return c->kv_bytes; }

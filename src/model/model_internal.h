@@ -45,6 +45,7 @@ struct ffai_model {
     size_t xbf_bytes, xq8_bytes;
     char quant_label[32];
     char dtype[8];
+    int kv_f16;       /* contexts cache K and V as IEEE halves */
 };
 
 #define CTX_UBATCH 256 /* tokens per forward chunk (prefill) */
@@ -53,17 +54,19 @@ struct ffai_model {
 struct ffai_context {
     ffai_model *m;
     int n_ctx, pos;
-    float **k_cache, **v_cache; /* per layer: K per KV head in KBLK-key blocks (k_index), k_head_stride apart;
-                                 * V per KV head (n_ctx, head_dim) row-major, v_head_stride apart */
-    size_t k_head_stride;       /* floats per KV head in k_cache: n_ctx rounded up to KBLK, times head_dim */
-    size_t v_head_stride;       /* floats per KV head in v_cache: n_ctx * head_dim */
+    void **k_cache, **v_cache;  /* per layer: K per KV head in KBLK-key blocks (k_index), k_head_stride apart;
+                                 * V per KV head (n_ctx, head_dim) row-major, v_head_stride apart; elements
+                                 * are floats, or IEEE halves when m->kv_f16 */
+    size_t k_head_stride;       /* elements per KV head in k_cache: n_ctx rounded up to KBLK, times head_dim */
+    size_t v_head_stride;       /* elements per KV head in v_cache: n_ctx * head_dim */
+    size_t kv_es;               /* bytes per cached element: 4, or 2 for halves */
     size_t kv_bytes;
     float *rope_cos, *rope_sin;   /* (n_ctx, hd/2) global layers */
     float *rope_lcos, *rope_lsin; /* local (sliding) layers, or aliases of the global ones */
     size_t rope_bytes;
     /* activations for up to CTX_UBATCH tokens */
     float *x, *xn, *q, *k, *v, *att, *tmp, *gate, *up, *hfin;
-    float *scores; /* per thread: the attention work buffer, ATTN_WORK(head_dim) floats (any context) */
+    float *scores; /* per thread: the attention work buffer, ATTN_WORK(_F16)(head_dim) floats (any context) */
     size_t scores_per_thread;
     size_t act_bytes;
     ffai_op_times times;

@@ -41,6 +41,15 @@ bad "missing model" "not found" --model "$tmp/no-such-model"
 bad "stub method" "not implemented yet" --method ngram-spot
 bad "bad flag" "did you mean '--max-tokens'" --max-token 3
 bad "bad precision" "--precision must be f32, bf16 or int8" --precision int4
+bad "bad kv type" "--kv-type must be f32 or f16" --kv-type q8
+
+# --kv-type f16: the row says so, and the same tokens take half the KV bytes of the f32 cache
+kv_bytes() { printf "%s" "$1" | python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); print(r["kvType"], r["kvCacheUsedBytes"])'; }
+j32=$("$BIN" bench --max-tokens 8 --json --report-dir "$tmp/kv" 2>/dev/null)
+j16=$("$BIN" bench --max-tokens 8 --json --kv-type f16 --report-dir "$tmp/kv" 2>/dev/null)
+read -r t32 b32 <<<"$(kv_bytes "$j32")"; read -r t16 b16 <<<"$(kv_bytes "$j16")"
+check "kvType f32 by default, f16 when asked ($t32, $t16)" '[ "$t32" = f32 ] && [ "$t16" = f16 ]'
+check "f16 KV cache: half the bytes ($b32 -> $b16)" '[ -n "$b16" ] && [ "$b16" -gt 0 ] && [ $((b16 * 2)) -eq "$b32" ]'
 
 # chat methods need a chat template: a model without tokenizer_config.json has none
 mkdir -p "$tmp/notpl"

@@ -34,6 +34,10 @@ if grep -q avx512_vnni /proc/cpuinfo 2>/dev/null; then
 else
   check "generate --precision int8 is refused without VNNI (got $rc: $out)" '[ $rc -ne 0 ] && [[ "$out" == *"VNNI"* ]]'
 fi
+out=$("$BIN" generate --kv-type f16 --prompt-ids 1,2,3 --max-tokens 4 --stats 2>&1); rc=$?
+check "generate --kv-type f16 runs and reports it (got $rc: $out)" '[ $rc -eq 0 ] && [[ "$out" == *"f16 KV cache"* ]]'
+out=$("$BIN" generate --kv-type bf8 2>&1); rc=$?
+check "bad --kv-type: one line, exit 2 (got $rc: $out)" '[ $rc -eq 2 ] && [ "$(printf "%s\n" "$out" | wc -l)" -eq 1 ] && [[ "$out" == *"f32 or f16"* ]]'
 out=$("$BIN" generate --precision int4 2>&1); rc=$?
 check "bad --precision: one line, exit 2 (got $rc: $out)" '[ $rc -eq 2 ] && [ "$(printf "%s\n" "$out" | wc -l)" -eq 1 ] && [[ "$out" == *"f32, bf16 or int8"* ]]'
 
