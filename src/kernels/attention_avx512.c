@@ -75,22 +75,23 @@ AI TGT static inline void scores_rows(const float *q, size_t qstride, int hd, co
     default: scores_rows(qi, qstride, hd, Kb, lo, hi, sc, si, lds, 8, H); break;             \
     }
 
-TGT void attn_scores_avx512(const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds) {
+/* Every row, ATTN_QB at a time, against a float (H = 0) or half (H = 1) K cache. */
+AI TGT static inline void scores_all(const float *q, int nq, size_t qstride, int hd, const void *Kb, int lo, int hi, float scale, float *scores, int lds,
+                                     const int H) {
     __m512 sc = _mm512_set1_ps(scale);
     for (int i0 = 0; i0 < nq; i0 += ATTN_QB) {
         const float *qi = q + (size_t)i0 * qstride;
         float *si = scores + (size_t)i0 * lds;
-        SCORES_CASES(0)
+        SCORES_CASES(H)
     }
 }
 
+TGT void attn_scores_avx512(const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds) {
+    scores_all(q, nq, qstride, hd, Kb, lo, hi, scale, scores, lds, 0);
+}
+
 TGT void attn_scores_h_avx512(const float *q, int nq, size_t qstride, int hd, const uint16_t *Kb, int lo, int hi, float scale, float *scores, int lds) {
-    __m512 sc = _mm512_set1_ps(scale);
-    for (int i0 = 0; i0 < nq; i0 += ATTN_QB) {
-        const float *qi = q + (size_t)i0 * qstride;
-        float *si = scores + (size_t)i0 * lds;
-        SCORES_CASES(1)
-    }
+    scores_all(q, nq, qstride, hd, Kb, lo, hi, scale, scores, lds, 1);
 }
 
 /* exp(x) for x <= 0 (softmax arguments): range reduction x = k ln2 + r with
