@@ -15,9 +15,11 @@
     void silu_mul_##isa(float *gate, const float *up, int n);
 
 ATTENTION_KERNELS(avx512)
-/* AVX-512 scores and P.V reading an f16 cache (kernels.h: attn_scores_h, attn_pv_h). */
+/* AVX-512 and AVX2 scores and P.V reading an f16 cache (kernels.h: attn_scores_h, attn_pv_h). */
 void attn_scores_h_avx512(const float *q, int nq, size_t qstride, int hd, const uint16_t *Kb, int lo, int hi, float scale, float *scores, int lds);
 void attn_pv_h_avx512(const float *P, int nq, int lds, const uint16_t *V, int ldv, int n, int hd, float *out);
+void attn_scores_h_avx2(const float *q, int nq, size_t qstride, int hd, const uint16_t *Kb, int lo, int hi, float scale, float *scores, int lds);
+void attn_pv_h_avx2(const float *P, int nq, int lds, const uint16_t *V, int ldv, int n, int hd, float *out);
 ATTENTION_KERNELS(avx2)
 
 #endif
