@@ -1,7 +1,7 @@
 /* attention_avx2.c — AVX2+FMA attention and activation kernels for CPUs without
  * AVX-512: scores for up to 4 query rows x 16 keys (one K block) per register tile,
  * a vector exp for the softmax and SiLU, and P.V with each V row loaded once for two
- * query rows. Shapes as in kernels.h. */
+ * query rows. Scores and P.V also read an f16 KV cache directly. Shapes as in kernels.h. */
 #if defined(__x86_64__)
 #pragma GCC optimize("O3")
 #include <immintrin.h>

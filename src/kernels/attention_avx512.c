@@ -1,6 +1,7 @@
 /* attention_avx512.c — AVX-512 attention kernels: scores over 32 keys at a time from
  * the blocked K cache (no horizontal sums), a vector exp for the softmax, and P.V
- * with each V row loaded once for up to four query rows. */
+ * with each V row loaded once for up to four query rows; scores and P.V read an f16 KV
+ * cache directly too. */
 #if defined(__x86_64__)
 #pragma GCC optimize("O3")
 #include <immintrin.h>
