@@ -131,7 +131,7 @@ AI TGT static inline void a2_mv_k(const wmat *W, const float *x, int ldx, const 
     const __m256i mask = _mm256_set1_epi32(PL ? (1 << PL) - 1 : 0);
     const int h = (r1 - r0 + R - 1) / R;
     for (int r = r0; r < r0 + h; r++) {
-        int nr = R == 2 && r + h < r1 ? 2 : 1, ri[2] = {r, nr == 2 ? r + h : r};
+        int ri[2], nr = stream_rows(r, h, r1, R, ri);
         const uint8_t *row[2];
         __m256 acc[2][A2_TOKENS];
         for (int i = 0; i < R; i++) {
@@ -264,8 +264,7 @@ TGT static void a2_panels(const wmat *W, const float *x, int T, int ldx, float *
                 for (int k = 0; k < kn; k++) P[(size_t)k * A2_ROWS + i] = i < nr ? tmp[(size_t)i * A2_DEPTH + k] : 0.0f;
             }
             /* the next block's scattered row pieces, fetched while the tokens run (see mm_panels, AVX-512) */
-            if (k0 + A2_DEPTH < K) wmat_prefetch_block(W, r, nr, k0 + A2_DEPTH, A2_DEPTH);
-            else if (r + A2_ROWS < r1) wmat_prefetch_block(W, r + A2_ROWS, r1 - r - A2_ROWS < A2_ROWS ? r1 - r - A2_ROWS : A2_ROWS, 0, A2_DEPTH);
+            wmat_prefetch_next(W, r, r1, A2_ROWS, k0, A2_DEPTH);
             panel_tokens(a2_tile, A2_MT, A2_ROWS, P, kn, x + k0, T, ldx, y + r, ldy, nr, k0 > 0, side);
         }
     }

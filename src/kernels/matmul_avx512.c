@@ -30,7 +30,7 @@ TGT static float dot_avx512(const float *a, const float *b, int n) {
     return hsum(_mm512_add_ps(s0, s1));
 }
 
-/* 4 streams, 64 bytes of each per step, prefetched BF_AHEAD ahead like the bf16 matvec. */
+/* 4 streams, 64 bytes of each per step, prefetched READ4_AHEAD ahead like the bf16 matvec. */
 TGT static uint64_t read4_avx512(const uint8_t *p, size_t stride, size_t n) {
     __m512i a = _mm512_setzero_si512(), b = a, c = a, d = a;
     const uint8_t *p1 = p + stride, *p2 = p1 + stride, *p3 = p2 + stride;
@@ -76,10 +76,9 @@ __attribute__((always_inline)) TGT static inline void mv_dense_k(const wmat *W, 
     const size_t es = kind == WT_F32 ? 4 : 2;
     const int h = (r1 - r0 + 3) / 4;
     for (int r = r0; r < r0 + h; r++) {
-        int nr = 1;
-        while (nr < 4 && r + nr * h < r1) nr++;
+        int ri[4], nr = stream_rows(r, h, r1, 4, ri);
         const uint8_t *w[4];
-        for (int i = 0; i < 4; i++) w[i] = W->w + (size_t)(i < nr ? r + i * h : r) * rb;
+        for (int i = 0; i < 4; i++) w[i] = W->w + (size_t)ri[i] * rb;
         __m512 a[4], b[4];
         for (int i = 0; i < 4; i++) a[i] = b[i] = _mm512_setzero_ps();
         int c = 0;
@@ -128,10 +127,9 @@ __attribute__((always_inline)) TGT static inline void mv_bf16_k(const wmat *W, c
     const __m512i hi_mask = _mm512_set1_epi32((int)0xffff0000u);
     const int h = (r1 - r0 + BF_STREAMS - 1) / BF_STREAMS;
     for (int r = r0; r < r0 + h; r++) {
-        int nr = 1;
-        while (nr < BF_STREAMS && r + nr * h < r1) nr++;
+        int ri[BF_STREAMS], nr = stream_rows(r, h, r1, BF_STREAMS, ri);
         const uint8_t *w[BF_STREAMS];
-        for (int i = 0; i < BF_STREAMS; i++) w[i] = W->w + (size_t)(i < nr ? r + i * h : r) * rb;
+        for (int i = 0; i < BF_STREAMS; i++) w[i] = W->w + (size_t)ri[i] * rb;
         __m512 a[BF_STREAMS][MV_TOKENS];
         for (int i = 0; i < BF_STREAMS; i++)
             for (int j = 0; j < NT; j++) a[i][j] = _mm512_setzero_ps();
@@ -497,8 +495,7 @@ TGT static void mm_panels(const wmat *W, const float *x, int T, int ldx, float *
             /* The next panel block's weights come from DRAM one short piece per row, too
              * scattered for the hardware prefetchers: expanding them stalled on every row
              * (15 % of the 4-bit GEMM). Fetched now, they arrive while the tokens run. */
-            if (k0 + MM_PANEL_K < K) wmat_prefetch_block(W, r, nr, k0 + MM_PANEL_K, MM_PANEL_K);
-            else if (r + MM_PANEL_ROWS < r1) wmat_prefetch_block(W, r + MM_PANEL_ROWS, r1 - r - MM_PANEL_ROWS < MM_PANEL_ROWS ? r1 - r - MM_PANEL_ROWS : MM_PANEL_ROWS, 0, MM_PANEL_K);
+            wmat_prefetch_next(W, r, r1, MM_PANEL_ROWS, k0, MM_PANEL_K);
             panel_tokens(panel_tile, MT, MM_PANEL_ROWS, P, kn, x + k0, T, ldx, y + r, ldy, nr, k0 > 0, side);
         }
     }

@@ -66,6 +66,12 @@ void wmat_prefetch_block(const wmat *m, int r, int nr, int k0, int kn) {
     }
 }
 
+void wmat_prefetch_next(const wmat *m, int r, int r1, int rows, int k0, int depth) {
+    int nr = r1 - r < rows ? r1 - r : rows;
+    if (k0 + depth < m->cols) wmat_prefetch_block(m, r, nr, k0 + depth, depth);
+    else if (r + rows < r1) wmat_prefetch_block(m, r + rows, r1 - r - rows < rows ? r1 - r - rows : rows, 0, depth);
+}
+
 void wmat_row_f32(const wmat *m, int r, float *out) {
     const uint8_t *row = m->w + (size_t)r * m->row_bytes;
     switch (m->kind) {

@@ -48,9 +48,23 @@ static inline float wt_load(wt_kind k, const void *p, size_t i) {
     }
 }
 
+/* The rows one matvec pass reads together, one from each of ns evenly spaced parts of the range
+ * (each part is then read row after row as one long memory stream): ri[i] = r + i * h while below
+ * r1, else r (computed again, not stored). Returns how many are real (>= 1). */
+static inline int stream_rows(int r, int h, int r1, int ns, int *ri) {
+    int nr = 1;
+    while (nr < ns && r + nr * h < r1) nr++;
+    for (int i = 0; i < ns; i++) ri[i] = i < nr ? r + i * h : r;
+    return nr;
+}
+
 /* Prefetches columns [k0, k0 + kn) of rows [r, r + nr): their weight bytes and, for affine
  * weights, their scales and biases (into the outer caches; a hint, never a fault). */
 void wmat_prefetch_block(const wmat *m, int r, int nr, int k0, int kn);
+/* For a panel GEMM over rows [.., r1) in panels of `rows` rows and blocks of `depth` columns:
+ * prefetches the block that follows (r, k0) — the next columns of the same panel, else the
+ * first block of the next panel. */
+void wmat_prefetch_next(const wmat *m, int r, int r1, int rows, int k0, int depth);
 
 /* Dequantizes/converts row r of W into out (cols floats). */
 void wmat_row_f32(const wmat *m, int r, float *out);
