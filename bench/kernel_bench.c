@@ -3,7 +3,8 @@
  * (prefill) per weight format, for every kernel set this CPU supports.
  * Times are the best of many repetitions (the host may be shared); a small
  * ROWS keeps the matrix in cache and shows the kernel's compute ceiling.
- * Usage: kernel_bench [threads] [T] [ROWS] [COLS] */
+ * Usage: kernel_bench [threads] [T] [ROWS] [COLS]; KB_SET=<set> runs one kernel set,
+ * KB_PRECISION=int8 sends the affine formats down the opt-in int8 path. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "core/clock.h"
 #include "kernels/kernels.h"
+#include "kernels/matmul_q8.h"
 
 static uint64_t rng = 88172645463325252ull;
 static uint32_t rnd(void) {
@@ -80,7 +82,19 @@ int main(int argc, char **argv) {
     size_t xn = (size_t)T * (size_t)(rows > cols ? rows : cols);
     float *x = malloc(sizeof(float) * xn), *y = malloc(sizeof(float) * xn);
     for (size_t i = 0; i < xn; i++) x[i] = ((int)(rnd() % 2000) - 1000) * 1e-3f;
-    printf("threads %d, matrix %d x %d\n", tp_size(kc.tp), rows, cols);
+    const char *prec = getenv("KB_PRECISION");
+    if (prec && strcmp(prec, "int8") == 0) {
+        if (!q8_available()) {
+            fprintf(stderr, "kernel_bench: KB_PRECISION=int8 needs AVX-512 VNNI, which this CPU lacks\n");
+            return 2;
+        }
+        kc.precision = KERNEL_PRECISION_INT8, kc.xq8_tokens = T, kc.xq8_cols = rows > cols ? rows : cols;
+        kc.xq8 = malloc(q8_act_bytes(kc.xq8_tokens, kc.xq8_cols));
+    } else if (prec && strcmp(prec, "f32") != 0) {
+        fprintf(stderr, "kernel_bench: KB_PRECISION must be f32 or int8, not '%s'\n", prec);
+        return 2;
+    }
+    printf("threads %d, matrix %d x %d, precision %s (affine formats)\n", tp_size(kc.tp), rows, cols, kc.xq8 ? "int8" : "f32");
     /* streamed: enough copies that one pass reads >= 512 MB from DRAM, like a decode step */
     const char *only = getenv("KB_SET");
     for (int f = 0; f < (int)(sizeof fmts / sizeof fmts[0]); f++) {
