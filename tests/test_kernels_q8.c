@@ -7,6 +7,7 @@
  *  2. the quantization itself against the exact f32 product: int8 activations
  *     carry up to 1/254 relative error each, so the tolerance is 1e-2 of sum|w x|. */
 #include <math.h>
+#include <string.h>
 #include <stdio.h>
 
 #include "kernel_fixtures.h"
@@ -92,6 +93,15 @@ int main(void) {
                         } else
                             tu_checks++;
                     }
+            }
+            { /* one token takes the decode kernel (4/8-bit, whole blocks): the same sums as the tiled kernel, bit for bit */
+                q8_act a;
+                q8_quantize(&a, buf, &o.m, x, 2, maxc);
+                q8_mm_rows(&o.m, &a, 2, yr, rows, 0, rows);
+                q8_quantize(&a, buf, &o.m, x, 1, maxc);
+                q8_mm_rows(&o.m, &a, 1, y, rows, 0, rows);
+                int same = memcmp(y, yr, sizeof(float) * (size_t)rows) == 0;
+                CHECK(same, "bits %d group %d shape %dx%d: one token differs from token 0 of two", fm[f].bits, fm[f].group, rows, cols);
             }
             drop(&o);
         }
