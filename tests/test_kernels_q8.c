@@ -7,8 +7,8 @@
  *  2. the quantization itself against the exact f32 product: int8 activations
  *     carry up to 1/254 relative error each, so the tolerance is 1e-2 of sum|w x|. */
 #include <math.h>
-#include <string.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "kernel_fixtures.h"
 #include "kernels/kernels.h"
@@ -94,7 +94,7 @@ int main(void) {
                             tu_checks++;
                     }
             }
-            { /* one token takes the decode kernel (4/8-bit, whole blocks): the same sums as the tiled kernel, bit for bit */
+            { /* one token (the decode kernel, where the codes are 4/8-bit in whole blocks): the same sums as the tiled kernel, bit for bit */
                 q8_act a;
                 q8_quantize(&a, buf, &o.m, x, 2, maxc);
                 q8_mm_rows(&o.m, &a, 2, yr, rows, 0, rows);

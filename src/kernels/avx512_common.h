@@ -67,6 +67,16 @@ __attribute__((always_inline)) TGT static inline __m512 lane_scales(wt_kind k, c
     return _mm512_permutexvar_ps(sidx, v);
 }
 
+/* The permute indices lane_scales takes for blocks of 16 words of S codes in groups of G:
+ * word m is in group S m / G of the block (sidx: dword lanes; widx: the high word of each
+ * lane, for bf16 scales). */
+TGT static inline void lane_indices(int S, int G, __m512i *sidx, __m512i *widx) {
+    int lane_group[16];
+    short word_group[32];
+    for (int m = 0; m < 16; m++) lane_group[m] = S * m / G, word_group[2 * m] = 0, word_group[2 * m + 1] = (short)(S * m / G);
+    *sidx = _mm512_loadu_si512((const void *)lane_group), *widx = _mm512_loadu_si512((const void *)word_group);
+}
+
 /* The rows one matvec pass reads together, one from each part of the range: r, r + h,
  * r + 2h, ... below r1 (nr of them; the others repeat r) — independent memory streams
  * keep more in flight per core. Their scales and biases some rows ahead are prefetched

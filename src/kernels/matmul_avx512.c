@@ -289,10 +289,8 @@ __attribute__((always_inline)) TGT static inline void mv_affine_k(const wmat *W,
         x_planes(xj, xp + (size_t)j * nround, n, S);
         group_sums(xj, G, ng, xsum + (size_t)j * (ng + 16));
     }
-    int lane_group[16];
-    short word_group[32];
-    for (int m = 0; m < 16; m++) lane_group[m] = S * m / G, word_group[2 * m] = 0, word_group[2 * m + 1] = (short)(S * m / G);
-    const __m512i sidx = _mm512_loadu_si512((const void *)lane_group), widx = _mm512_loadu_si512((const void *)word_group);
+    __m512i sidx, widx;
+    lane_indices(S, G, &sidx, &widx);
     const __m512i mask = _mm512_set1_epi32((int)(((1u << bits) - 1u) << (23 - bits))), one = _mm512_set1_epi32(0x3f800000);
     const float span = (float)(1 << bits);
     const __mmask16 tail = (__mmask16)((1u << ((n - nb) / S)) - 1u);

@@ -126,22 +126,21 @@ __attribute__((always_inline)) TGTQ static inline void q8_decode_k(const wmat *W
                                                                    const wt_kind SK) {
     const int n = W->cols, G = W->group, ng = n / G, S = 32 / bits, B = 16 * S, nblk = n / B, gsh = __builtin_ctz((unsigned)G);
     const size_t rb = W->row_bytes, sbb = (size_t)ng * (SK == WT_F32 ? 4 : 2), qstride = bits == 4 ? 128 : 64;
-    int lane_group[16];
-    short word_group[32];
-    for (int m = 0; m < 16; m++) lane_group[m] = S * m / G, word_group[2 * m] = 0, word_group[2 * m + 1] = (short)(S * m / G);
-    const __m512i sidx = _mm512_loadu_si512((const void *)lane_group), widx = _mm512_loadu_si512((const void *)word_group);
+    __m512i sidx, widx;
+    lane_indices(S, G, &sidx, &widx);
     const __m512i nib = _mm512_set1_epi8(0x0f), zero = _mm512_setzero_si512();
     const int h = (r1 - r0 + Q8_DS - 1) / Q8_DS;
     for (int r = r0; r < r0 + h; r++) {
         int rr[Q8_DS], nr = stream_rows(r, h, r1, Q8_DS, rr);
-        const uint8_t *w[Q8_DS], *sc[Q8_DS];
+        const uint8_t *w[Q8_DS], *sc[Q8_DS], *bi[Q8_DS];
         __m512 acc[Q8_DS];
         for (int i = 0; i < Q8_DS; i++) {
             acc[i] = _mm512_setzero_ps();
-            w[i] = W->w + (size_t)rr[i] * rb, sc[i] = (const uint8_t *)W->scales + (size_t)rr[i] * sbb;
+            w[i] = W->w + (size_t)rr[i] * rb;
+            sc[i] = (const uint8_t *)W->scales + (size_t)rr[i] * sbb, bi[i] = (const uint8_t *)W->biases + (size_t)rr[i] * sbb;
             for (size_t o = 0; o < sbb; o += 64) {
                 _mm_prefetch((const char *)sc[i] + 4 * sbb + o, _MM_HINT_T0);
-                _mm_prefetch((const char *)W->biases + ((size_t)rr[i] + 4) * sbb + o, _MM_HINT_T0);
+                _mm_prefetch((const char *)bi[i] + 4 * sbb + o, _MM_HINT_T0);
             }
         }
         for (int k = 0; k < nblk; k++) {
@@ -159,7 +158,7 @@ __attribute__((always_inline)) TGTQ static inline void q8_decode_k(const wmat *W
                 acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(t), _mm512_mul_ps(sv, dv), acc[i]);
             }
         }
-        for (int i = 0; i < nr; i++) y[rr[i]] = hsum(acc[i]) + sb_dot(SK, (const uint8_t *)W->biases + (size_t)rr[i] * sbb, ng, a->xs);
+        for (int i = 0; i < nr; i++) y[rr[i]] = hsum(acc[i]) + sb_dot(SK, bi[i], ng, a->xs);
     }
 }
 
@@ -172,17 +171,14 @@ __attribute__((always_inline)) TGTQ static inline void q8_decode_k(const wmat *W
         }                                                                       \
     } while (0)
 
-/* 1 if it took rows [r0, r1) of a one-token product (4/8-bit codes, whole blocks). */
-TGTQ static int q8_decode(const wmat *W, const q8_act *a, int T, float *y, int r0, int r1) {
-    int lb = q8_layout_bits(W->bits), B = 16 * 32 / lb, nsc = W->group >= B ? 1 : B / W->group;
-    if (T != 1 || lb != W->bits || W->cols % B != 0) return 0;
+/* Rows [r0, r1) of a one-token product of 4/8-bit codes (lb bits) in whole blocks. */
+TGTQ static void q8_decode(const wmat *W, const q8_act *a, float *y, int r0, int r1, int lb, int nsc) {
     if (lb == 4) {
         if (nsc == 1) Q8_DECODE_SK(4, 1);
         else if (nsc == 2) Q8_DECODE_SK(4, 2);
         else Q8_DECODE_SK(4, 4);
     } else if (nsc == 1) Q8_DECODE_SK(8, 1);
     else Q8_DECODE_SK(8, 2);
-    return 1;
 }
 
 /* The any-width instance, compiled for VBMI (q8_supported checks the CPU has it). */
@@ -198,9 +194,9 @@ TGTV static void q8_rows_k_vbmi(const wmat *W, const q8_act *a, int T, float *y,
 }
 
 TGTQ void q8_mm_rows(const wmat *W, const q8_act *a, int T, float *y, int ldy, int r0, int r1) {
-    if (q8_decode(W, a, T, y, r0, r1)) return;
     int lb = q8_layout_bits(W->bits), B = 16 * 32 / lb, nsc = W->group >= B ? 1 : B / W->group;
-    if (lb == 4) {
+    if (T == 1 && lb == W->bits && W->cols % B == 0) q8_decode(W, a, y, r0, r1, lb, nsc);
+    else if (lb == 4) {
         if (nsc == 1) q8_rows_k_w48(W, a, T, y, ldy, r0, r1, 4, 1);
         else if (nsc == 2) q8_rows_k_w48(W, a, T, y, ldy, r0, r1, 4, 2);
         else q8_rows_k_w48(W, a, T, y, ldy, r0, r1, 4, 4);

@@ -84,10 +84,8 @@ __attribute__((always_inline)) Q8_TGT static inline void Q8_NAME(q8_rows_n)(cons
 __attribute__((always_inline)) Q8_TGT static inline void Q8_NAME(q8_rows_k)(const wmat *W, const q8_act *a, int T, float *y, int ldy, int r0, int r1, const int bits,
                                                                  const int nsc) {
     const int S = 32 / bits, G = W->group;
-    int lane_group[16];
-    short word_group[32];
-    for (int m = 0; m < 16; m++) lane_group[m] = S * m / G, word_group[2 * m] = 0, word_group[2 * m + 1] = (short)(S * m / G);
-    const __m512i sidx = _mm512_loadu_si512((const void *)lane_group), widx = _mm512_loadu_si512((const void *)word_group);
+    __m512i sidx, widx;
+    lane_indices(S, G, &sidx, &widx);
     /* Row blocks of about 256 KiB of weights; within one, token tiles outer and rows
      * inner: the block stays in L2 while every tile of activations passes over it
      * (decode has one tile, so the rows simply stream). */
