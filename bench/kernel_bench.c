@@ -4,7 +4,9 @@
  * Times are the best of many repetitions (the host may be shared); a small
  * ROWS keeps the matrix in cache and shows the kernel's compute ceiling.
  * Usage: kernel_bench [threads] [T] [ROWS] [COLS]; KB_SET=<set> runs one kernel set,
- * KB_PRECISION=int8 sends the affine formats down the opt-in int8 path. */
+ * KB_PRECISION=int8 sends the affine formats down the opt-in int8 path; affine weights are laid
+ * out as a loaded model holds them (row records for f32, the file's packed layout for int8)
+ * unless KB_LAYOUT=records or KB_LAYOUT=packed says otherwise. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +45,8 @@ static void *arena_alloc(size_t n) {
     return r;
 }
 
+static int packed_layout; /* affine weights as in the file, not as row records */
+
 static wmat make(wt_kind kind, int rows, int cols, int bits) {
     wmat m = {.kind = kind, .rows = rows, .cols = cols};
     size_t n = (size_t)rows * cols;
@@ -63,6 +67,12 @@ static wmat make(wt_kind kind, int rows, int cols, int bits) {
         for (size_t i = 0; i < n * es / 2; i++) w[i] = kind == WT_F32 ? (uint16_t)rnd() : f32_to_bf16(((int)(rnd() % 2000) - 1000) * 1e-5f);
         m.w = (const uint8_t *)w;
     }
+    wmat_set_packed(&m);
+    if (kind == WT_AFFINE && !packed_layout) {
+        uint8_t *rec = arena_alloc(wmat_record_bytes(&m) * (size_t)rows);
+        wmat_write_records(&m, 0, rows, rec);
+        wmat_use_records(&m, rec);
+    }
     return m;
 }
 
@@ -82,7 +92,13 @@ int main(int argc, char **argv) {
     size_t xn = (size_t)T * (size_t)(rows > cols ? rows : cols);
     float *x = malloc(sizeof(float) * xn), *y = malloc(sizeof(float) * xn);
     for (size_t i = 0; i < xn; i++) x[i] = ((int)(rnd() % 2000) - 1000) * 1e-3f;
+    const char *lay = getenv("KB_LAYOUT");
+    if (lay && strcmp(lay, "packed") != 0 && strcmp(lay, "records") != 0) {
+        fprintf(stderr, "kernel_bench: KB_LAYOUT must be records or packed, not '%s'\n", lay);
+        return 2;
+    }
     const char *prec = getenv("KB_PRECISION");
+    packed_layout = lay ? strcmp(lay, "packed") == 0 : prec && strcmp(prec, "int8") == 0;
     if (prec && strcmp(prec, "int8") == 0) {
         if (!q8_available()) {
             fprintf(stderr, "kernel_bench: KB_PRECISION=int8 needs AVX-512 VNNI, which this CPU lacks\n");
@@ -94,7 +110,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "kernel_bench: KB_PRECISION must be f32 or int8, not '%s'\n", prec);
         return 2;
     }
-    printf("threads %d, matrix %d x %d, precision %s (affine formats)\n", tp_size(kc.tp), rows, cols, kc.xq8 ? "int8" : "f32");
+    printf("threads %d, matrix %d x %d, precision %s, layout %s (affine formats)\n", tp_size(kc.tp), rows, cols, kc.xq8 ? "int8" : "f32",
+           packed_layout ? "packed" : "row records");
     /* streamed: enough copies that one pass reads >= 512 MB from DRAM, like a decode step */
     const char *only = getenv("KB_SET");
     for (int f = 0; f < (int)(sizeof fmts / sizeof fmts[0]); f++) {

@@ -52,7 +52,21 @@ static inline owned make(wt_kind kind, int rows, int cols, int bits, int group, 
         o.w = w;
         o.m.w = w;
     }
+    wmat_set_packed(&o.m);
     return o;
+}
+
+/* The same affine matrix as row records (codes, scales and biases of a row side by side), in a
+ * buffer of its own — the layout a loaded model's weights take. */
+static inline owned as_records(const owned *o) {
+    owned r;
+    memset(&r, 0, sizeof r);
+    r.m = o->m;
+    uint8_t *buf = malloc(wmat_record_bytes(&o->m) * (size_t)o->m.rows);
+    wmat_write_records(&o->m, 0, o->m.rows, buf);
+    wmat_use_records(&r.m, buf);
+    r.w = buf;
+    return r;
 }
 
 static inline void drop(owned *o) {

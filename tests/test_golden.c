@@ -96,18 +96,19 @@ int main(void) {
     closedir(d);
     const kernel_set *sets[4];
     int nsets = kernels_available(sets, 4);
-    /* every set with the exact f32 cache, then the best set with the opt-in f16 cache */
-    for (int k = 0; k <= nsets; k++) {
-        int f16 = k == nsets;
-        setenv("FFAI_KERNELS", sets[f16 ? 0 : k]->name, 1);
-        printf("kernels: %s, %s KV cache\n", sets[f16 ? 0 : k]->name, f16 ? "f16" : "f32");
+    /* every set with the exact f32 cache (quantized weights as row records), then the best set with
+     * the opt-in f16 cache, then the best set on the file mapping (the packed layout) */
+    for (int k = 0; k <= nsets + 1; k++) {
+        int f16 = k == nsets, mapped = k == nsets + 1;
+        setenv("FFAI_KERNELS", sets[k < nsets ? k : 0]->name, 1);
+        printf("kernels: %s, %s KV cache%s\n", sets[k < nsets ? k : 0]->name, f16 ? "f16" : "f32", mapped ? ", weights left in the file mapping" : "");
         for (int i = 0; i < nm; i++) {
             char mdir[4096], cdir[4096];
             snprintf(mdir, sizeof mdir, "%s/models/%s", tu_shared(), models[i]);
             snprintf(cdir, sizeof cdir, "%s/%s", root, models[i]);
             ffai_model *m = NULL;
             ffai_error err;
-            ffai_model_options opt = {.n_threads = 2, .kv_type = f16 ? FFAI_KV_F16 : FFAI_KV_F32};
+            ffai_model_options opt = {.n_threads = 2, .kv_type = f16 ? FFAI_KV_F16 : FFAI_KV_F32, .mmap_only = mapped};
             CHECK(ffai_model_load(mdir, &opt, &m, &err) == FFAI_OK, "%s: %s", models[i], err.msg);
             if (!m) continue;
             DIR *cd = opendir(cdir);

@@ -44,11 +44,14 @@ int main(void) {
             for (size_t sh = 0; sh < sizeof shapes / sizeof shapes[0]; sh++) {
                 int rows = shapes[sh][0], cols = shapes[sh][1];
                 if (fm[f].k == WT_AFFINE && cols % fm[f].group) continue;
-                owned o = make(fm[f].k, rows, cols, fm[f].bits, fm[f].group, fm[f].sb);
-                for (size_t ti = 0; ti < sizeof Ts / sizeof Ts[0]; ti++) {
-                    int T = Ts[ti];
+                owned o = make(fm[f].k, rows, cols, fm[f].bits, fm[f].group, fm[f].sb), orec = {0};
+                int nlayouts = fm[f].k == WT_AFFINE ? 2 : 1; /* affine: the file's packed layout and row records */
+                if (nlayouts == 2) orec = as_records(&o);
+                for (size_t ti = 0; ti < sizeof Ts / sizeof Ts[0] * (size_t)nlayouts; ti++) {
+                    int T = Ts[ti % (sizeof Ts / sizeof Ts[0])];
+                    const char *layout = ti < sizeof Ts / sizeof Ts[0] ? "packed" : "records";
                     k_matmul(&ref, &o.m, x, T, maxc, yr, rows);
-                    k_matmul(&kc, &o.m, x, T, maxc, y, rows);
+                    k_matmul(&kc, layout[0] == 'r' ? &orec.m : &o.m, x, T, maxc, y, rows);
                     for (int t = 0; t < T; t++)
                         for (int r = 0; r < rows; r++) {
                             wmat_row_f32(&o.m, r, wrow);
@@ -58,14 +61,15 @@ int main(void) {
                             double rel = d / (mag + 1e-6);
                             if (rel > worst) worst = rel;
                             if (d > 1e-5 * mag + 1e-6) {
-                                CHECK(0, "%s: kind %d bits %d group %d shape %dx%d T=%d row %d: %g vs %g", sets[s]->name, fm[f].k, fm[f].bits,
-                                      fm[f].group, rows, cols, T, r, y[t * rows + r], yr[t * rows + r]);
+                                CHECK(0, "%s: kind %d bits %d group %d shape %dx%d (%s) T=%d row %d: %g vs %g", sets[s]->name, fm[f].k, fm[f].bits,
+                                      fm[f].group, rows, cols, layout, T, r, y[t * rows + r], yr[t * rows + r]);
                                 t = T, r = rows;
                             } else
                                 tu_checks++;
                         }
                 }
                 drop(&o);
+                drop(&orec);
             }
         printf("%-8s max |y - y_ref| / sum|w x| = %.3g (tolerance 1e-5)\n", sets[s]->name, worst);
         /* opt-in bf16 precision: activations rounded to bf16 (relative 2^-9 each), so the

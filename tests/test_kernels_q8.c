@@ -103,6 +103,18 @@ int main(void) {
                 int same = memcmp(y, yr, sizeof(float) * (size_t)rows) == 0;
                 CHECK(same, "bits %d group %d shape %dx%d: one token differs from token 0 of two", fm[f].bits, fm[f].group, rows, cols);
             }
+            { /* row records (a loaded model's layout): the same sums as the packed layout, bit for bit, one token and several */
+                owned orec = as_records(&o);
+                for (int T = 1; T <= 5; T += 4) {
+                    q8_act a;
+                    q8_quantize(&a, buf, &o.m, x, T, maxc);
+                    q8_mm_rows(&o.m, &a, T, yr, rows, 0, rows);
+                    q8_mm_rows(&orec.m, &a, T, y, rows, 0, rows);
+                    int same = memcmp(y, yr, sizeof(float) * (size_t)rows * (size_t)T) == 0;
+                    CHECK(same, "bits %d group %d shape %dx%d T=%d: row records differ from the packed layout", fm[f].bits, fm[f].group, rows, cols, T);
+                }
+                drop(&orec);
+            }
             drop(&o);
         }
     printf("int8 path: max |y - y_quantized_problem| / sum|w x| = %.3g (tolerance 1e-5); max |y - y_exact| / sum|w x| = %.3g (tolerance 1e-2)\n",

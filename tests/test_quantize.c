@@ -102,6 +102,7 @@ static void round_trip(int bits, int group) {
     for (int r = 0; r < ROWS; r++) aq_quantize_row(w + r * COLS, COLS, bits, group, codes + r * row_bytes, sc + r * ng, bi + r * ng);
     wmat m = {.kind = WT_AFFINE, .rows = ROWS, .cols = COLS, .w = codes, .row_bytes = row_bytes, .scales = sc, .biases = bi,
               .sb_kind = WT_F32, .bits = bits, .group = group};
+    wmat_set_packed(&m);
     double worst = 0, worst_clip = 0;
     int bad = 0;
     for (int r = 0; r < ROWS; r++) {

@@ -2,8 +2,11 @@
 #include "core/mem.h"
 
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "ffai/model.h"
 
@@ -30,6 +33,11 @@ void mem_free(void *p, size_t n) {
     if (!p) return;
     free(p);
     mem_account(-(long long)n);
+}
+
+void mem_drop_pages(const void *p, size_t n) {
+    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), a = ((uintptr_t)p + pg - 1) / pg * pg, e = ((uintptr_t)p + n) / pg * pg;
+    if (e > a) madvise((void *)a, e - a, MADV_DONTNEED);
 }
 
 void ffai_mem_usage(size_t *current, size_t *peak) {

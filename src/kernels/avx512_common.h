@@ -79,26 +79,24 @@ TGT static inline void lane_indices(int S, int G, __m512i *sidx, __m512i *widx) 
 
 /* The rows one matvec pass reads together, one from each part of the range: r, r + h,
  * r + 2h, ... below r1 (nr of them; the others repeat r) — independent memory streams
- * keep more in flight per core. Their scales and biases some rows ahead are prefetched
- * (separate arrays the hardware prefetchers may not follow). */
+ * keep more in flight per core. In the packed layout their scales and biases some rows
+ * ahead are prefetched (separate arrays the hardware prefetchers may not follow); row
+ * records carry them in the row's own stream. */
 typedef struct {
     const uint8_t *row[MV_STREAMS], *rs[MV_STREAMS], *rbias[MV_STREAMS];
     int nr;
     __m512 acc[MV_STREAMS][MV_TOKENS]; /* per stream and token, zeroed */
 } affine_streams;
 
-__attribute__((always_inline)) TGT static inline void affine_streams_at(const wmat *W, int r, int h, int r1, size_t sbb, affine_streams *st) {
+__attribute__((always_inline)) TGT static inline void affine_streams_at(const wmat *W, int r, int h, int r1, affine_streams *st) {
     st->nr = 1;
     while (st->nr < MV_STREAMS && r + st->nr * h < r1) st->nr++;
     for (int i = 0; i < MV_STREAMS; i++) {
         size_t ri = (size_t)(i < st->nr ? r + i * h : r);
         for (int j = 0; j < MV_TOKENS; j++) st->acc[i][j] = _mm512_setzero_ps();
-        st->row[i] = W->w + ri * W->row_bytes;
-        st->rs[i] = (const uint8_t *)W->scales + ri * sbb, st->rbias[i] = (const uint8_t *)W->biases + ri * sbb;
-        for (size_t o = 0; o < sbb; o += 64) {
-            _mm_prefetch((const char *)st->rs[i] + SB_AHEAD * sbb + o, _MM_HINT_T0);
-            _mm_prefetch((const char *)st->rbias[i] + SB_AHEAD * sbb + o, _MM_HINT_T0);
-        }
+        st->row[i] = wmat_row(W, ri);
+        st->rs[i] = wmat_scales(W, ri), st->rbias[i] = wmat_biases(W, ri);
+        wmat_prefetch_sb(W, ri, SB_AHEAD, MV_AHEAD);
     }
 }
 

@@ -98,15 +98,16 @@ static int a2_fused(const wmat *W) {
 
 /* Columns [c0, c0 + n) of row r as f32 (n a multiple of 8; affine: c0 and n whole groups; d: W's decoder). */
 TGT static void a2_row(const wmat *W, const a2_codes *d, int r, int c0, int n, float *out) {
-    const uint8_t *row = W->w + (size_t)r * W->row_bytes;
+    const uint8_t *row = wmat_row(W, (size_t)r);
     if (W->kind != WT_AFFINE) {
         for (int c = 0; c < n; c += 8) _mm256_storeu_ps(out + c, a2_dense8(W->kind, row, c0 + c));
         return;
     }
-    int G = W->group, ng = W->cols / G;
+    int G = W->group;
+    const void *rs = wmat_scales(W, (size_t)r), *rbias = wmat_biases(W, (size_t)r);
     for (int g = c0 / G; g < (c0 + n) / G; g++) {
-        __m256 s = _mm256_set1_ps(wt_load(W->sb_kind, W->scales, (size_t)r * ng + g));
-        __m256 b = _mm256_set1_ps(wt_load(W->sb_kind, W->biases, (size_t)r * ng + g));
+        __m256 s = _mm256_set1_ps(wt_load(W->sb_kind, rs, (size_t)g));
+        __m256 b = _mm256_set1_ps(wt_load(W->sb_kind, rbias, (size_t)g));
         for (int c = g * G; c < (g + 1) * G; c += 8)
             _mm256_storeu_ps(out + (c - c0), _mm256_fmadd_ps(s, a2_codes8(d, row, W->row_bytes, c), b));
     }
@@ -135,8 +136,8 @@ AI TGT static inline void a2_mv_k(const wmat *W, const float *x, int ldx, const 
         const uint8_t *row[2];
         __m256 acc[2][A2_TOKENS];
         for (int i = 0; i < R; i++) {
-            row[i] = W->w + (size_t)ri[i] * W->row_bytes;
-            _mm_prefetch((const char *)row[i] + W->row_bytes, _MM_HINT_T0);
+            row[i] = wmat_row(W, (size_t)ri[i]);
+            _mm_prefetch((const char *)row[i] + W->row_stride, _MM_HINT_T0);
             for (int j = 0; j < NT; j++) acc[i][j] = _mm256_setzero_ps();
         }
         for (int g = 0; g < ng; g++) {
@@ -176,7 +177,7 @@ AI TGT static inline void a2_mv_k(const wmat *W, const float *x, int ldx, const 
                 }
             for (int i = 0; i < R; i++) {
                 if (k == WT_AFFINE) {
-                    __m256 sc = _mm256_set1_ps(wt_load(W->sb_kind, W->scales, (size_t)ri[i] * ng + g));
+                    __m256 sc = _mm256_set1_ps(wt_load(W->sb_kind, wmat_scales(W, (size_t)ri[i]), (size_t)g));
                     for (int j = 0; j < NT; j++) acc[i][j] = _mm256_fmadd_ps(sc, _mm256_add_ps(qa[i][j], qb[i][j]), acc[i][j]);
                 } else
                     for (int j = 0; j < NT; j++) acc[i][j] = _mm256_add_ps(acc[i][j], _mm256_add_ps(qa[i][j], qb[i][j]));
@@ -186,7 +187,7 @@ AI TGT static inline void a2_mv_k(const wmat *W, const float *x, int ldx, const 
             for (int j = 0; j < NT; j++) {
                 float sum = hsum8(acc[i][j]);
                 if (k == WT_AFFINE)
-                    for (int g = 0; g < ng; g++) sum += wt_load(W->sb_kind, W->biases, (size_t)ri[i] * ng + g) * xsum[(size_t)j * ng + g];
+                    for (int g = 0; g < ng; g++) sum += wt_load(W->sb_kind, wmat_biases(W, (size_t)ri[i]), (size_t)g) * xsum[(size_t)j * ng + g];
                 y[(size_t)j * ldy + ri[i]] = sum;
             }
     }

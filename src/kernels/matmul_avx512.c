@@ -72,8 +72,7 @@ TGT static void axpy_avx512(float *y, float a, const float *x, int n) {
  * (see mv_bf16_k); the format is a compile-time constant of each instance ---- */
 __attribute__((always_inline)) TGT static inline void mv_dense_k(const wmat *W, const float *x, float *y, int r0, int r1, const wt_kind kind) {
     int n = W->cols;
-    size_t rb = W->row_bytes;
-    const size_t es = kind == WT_F32 ? 4 : 2;
+    const size_t rb = W->row_stride, es = kind == WT_F32 ? 4 : 2;
     const int h = (r1 - r0 + 3) / 4;
     for (int r = r0; r < r0 + h; r++) {
         int ri[4], nr = stream_rows(r, h, r1, 4, ri);
@@ -121,7 +120,7 @@ TGT static void permute_x4(const float *x, float *xp, int n);
 __attribute__((always_inline)) TGT static inline void mv_bf16_k(const wmat *W, const float *x, int ldx, float *y, int ldy, int r0, int r1, float *xp,
                                                                 const int NT) {
     int n = W->cols;
-    size_t rb = W->row_bytes;
+    size_t rb = W->row_stride;
     int n32 = n & ~31;
     for (int j = 0; j < NT; j++) permute_x4(x + (size_t)j * ldx, xp + (size_t)j * n32, n32);
     const __m512i hi_mask = _mm512_set1_epi32((int)0xffff0000u);
@@ -281,7 +280,7 @@ __attribute__((always_inline)) TGT static inline void mv_affine_k(const wmat *W,
                                                                   const int bits, const int nsc, const int NT) {
     const int n = W->cols, G = W->group, ng = n / G, S = 32 / bits, B = 16 * S, gsh = __builtin_ctz((unsigned)G);
     const int nb = n / B * B, nround = (n + B - 1) / B * B; /* codes in whole blocks; padded width */
-    const size_t bb = (size_t)B * bits / 8, sbb = (size_t)ng * (W->sb_kind == WT_F32 ? 4 : 2);
+    const size_t bb = (size_t)B * bits / 8;
     const wt_kind sk = W->sb_kind;
     float *xp = scratch, *xsum = xp + (size_t)NT * nround; /* token j: xp + j * nround, xsum + j * (ng + 16) */
     for (int j = 0; j < NT; j++) {
@@ -299,7 +298,7 @@ __attribute__((always_inline)) TGT static inline void mv_affine_k(const wmat *W,
     const int h = (r1 - r0 + MV_STREAMS - 1) / MV_STREAMS;
     for (int r = r0; r < r0 + h; r++) {
         affine_streams st;
-        affine_streams_at(W, r, h, r1, sbb, &st);
+        affine_streams_at(W, r, h, r1, &st);
         for (int c = 0; c < nb; c += B) {
             size_t off = (size_t)(c / B) * bb;
             for (int i = 0; i < MV_STREAMS; i++) {
@@ -365,7 +364,7 @@ TGT static void rows_f32(const wmat *W, int r, int nr, int i0, int k0, int kn, f
             memset(d, 0, (size_t)kn * sizeof(float));
             continue;
         }
-        const uint8_t *row = W->w + (size_t)(r + i0 + i) * W->row_bytes;
+        const uint8_t *row = wmat_row(W, (size_t)(r + i0 + i));
         if (W->kind == WT_F32) memcpy(d, (const float *)row + k0, (size_t)kn * sizeof(float));
         else if (W->kind == WT_BF16 || W->kind == WT_F16) {
             int k = 0;
@@ -373,10 +372,11 @@ TGT static void rows_f32(const wmat *W, int r, int nr, int i0, int k0, int kn, f
             for (; k < kn; k++) d[k] = wt_load(W->kind, row, (size_t)(k0 + k));
         } else {
             /* affine: groups never straddle panel blocks (PANEL_K is a multiple of every group size) */
-            int ng = W->cols / W->group, bits = W->bits, ri = r + i0 + i;
+            int bits = W->bits;
+            const void *rs = wmat_scales(W, (size_t)(r + i0 + i)), *rbias = wmat_biases(W, (size_t)(r + i0 + i));
             uint32_t mask = (1u << bits) - 1u;
             for (int g = k0 / W->group; g < (k0 + kn) / W->group; g++) {
-                float sv = wt_load(W->sb_kind, W->scales, (size_t)ri * ng + g), bv = wt_load(W->sb_kind, W->biases, (size_t)ri * ng + g);
+                float sv = wt_load(W->sb_kind, rs, (size_t)g), bv = wt_load(W->sb_kind, rbias, (size_t)g);
                 int base = g * W->group;
                 if (bits == 4 || bits == 8) {
                     for (int k = 0; k < W->group; k += 16) {

@@ -42,7 +42,7 @@ __attribute__((always_inline)) TGT static inline void group_dot(affine_streams *
 __attribute__((always_inline)) TGT static inline void mv_bits_k(const wmat *W, const float *x, int ldx, float *y, int ldy, int r0, int r1, float *scratch,
                                                                 const int CPG, const int NT) {
     const int n = W->cols, G = 16 * CPG, ng = n / G, bits = W->bits;
-    const size_t rb = W->row_bytes, gbytes = (size_t)G * bits / 8, cb = 2 * (size_t)bits, sbb = (size_t)ng * (W->sb_kind == WT_F32 ? 4 : 2);
+    const size_t rb = W->row_bytes, gbytes = (size_t)G * bits / 8, cb = 2 * (size_t)bits;
     const wt_kind sk = W->sb_kind;
     float *xsum = scratch; /* token j: xsum + j * (ng + 16) */
     for (int j = 0; j < NT; j++) group_sums(x + (size_t)j * ldx, G, ng, xsum + (size_t)j * (ng + 16));
@@ -54,7 +54,7 @@ __attribute__((always_inline)) TGT static inline void mv_bits_k(const wmat *W, c
     const int h = (r1 - r0 + MV_STREAMS - 1) / MV_STREAMS;
     for (int r = r0; r < r0 + h; r++) {
         affine_streams st;
-        affine_streams_at(W, r, h, r1, sbb, &st);
+        affine_streams_at(W, r, h, r1, &st);
         for (int g = 0; g < ng; g++) {
             size_t off = (size_t)g * gbytes;
             __m512 s[MV_STREAMS];

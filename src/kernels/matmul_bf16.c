@@ -16,7 +16,7 @@ TGT void mm_rows_bf16_avx512(const wmat *W, const uint16_t *xb, int T, int ldx, 
     for (int r = r0; r < r1; r += 4) {
         int nr = r1 - r < 4 ? r1 - r : 4;
         const uint16_t *w[4];
-        for (int i = 0; i < 4; i++) w[i] = (const uint16_t *)(W->w + (size_t)(r + (i < nr ? i : 0)) * W->row_bytes);
+        for (int i = 0; i < 4; i++) w[i] = (const uint16_t *)(wmat_row(W, (size_t)(r + (i < nr ? i : 0))));
         for (int t = 0; t < T; t += 4) {
             int nt = T - t < 4 ? T - t : 4;
             const uint16_t *x[4];

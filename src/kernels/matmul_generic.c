@@ -17,7 +17,7 @@ static void axpy_generic(float *y, float a, const float *x, int n) {
 void mm_rows_expanded(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch, dot_fn dot) {
     for (int r = r0; r < r1; r++) {
         const float *w = scratch;
-        if (W->kind == WT_F32) w = (const float *)(const void *)(W->w + (size_t)r * W->row_bytes);
+        if (W->kind == WT_F32) w = (const float *)(const void *)wmat_row(W, (size_t)r);
         else wmat_row_f32(W, r, scratch);
         for (int t = 0; t < T; t++) y[(size_t)t * ldy + r] = dot(w, x + (size_t)t * ldx, W->cols);
     }

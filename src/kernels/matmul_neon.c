@@ -42,7 +42,7 @@ static void mv_dense(const wmat *W, const float *x, float *y, int r0, int r1) {
     const int n = W->cols, n16 = n & ~15;
     const wt_kind k = W->kind;
     for (int r = r0; r < r1; r++) {
-        const uint8_t *row = W->w + (size_t)r * W->row_bytes;
+        const uint8_t *row = wmat_row(W, (size_t)r);
         float32x4_t s0 = vdupq_n_f32(0.0f), s1 = s0, s2 = s0, s3 = s0;
         for (int c = 0; c < n16; c += 16) {
             s0 = vfmaq_f32(s0, load_w4(k, row, c), vld1q_f32(x + c));
@@ -76,8 +76,8 @@ static void mv_affine(const wmat *W, const float *x, float *y, int r0, int r1, f
     const uint32x4_t mask = vdupq_n_u32(((1u << bits) - 1u) << (23 - bits)), one = vdupq_n_u32(0x3f800000u);
     const float span = (float)(1 << bits);
     for (int r = r0; r < r1; r++) {
-        const uint8_t *row = W->w + (size_t)r * W->row_bytes;
-        const size_t so = (size_t)r * ng;
+        const uint8_t *row = wmat_row(W, (size_t)r);
+        const void *rs = wmat_scales(W, (size_t)r), *rbias = wmat_biases(W, (size_t)r);
         float32x4_t acc = vdupq_n_f32(0.0f);
         for (int c = 0; c < n; c += B) {
             uint32x4_t v = vld1q_u32((const uint32_t *)(const void *)(row + (size_t)c * bits / 8));
@@ -98,12 +98,12 @@ static void mv_affine(const wmat *W, const float *x, float *y, int r0, int r1, f
                 p = vfmaq_f32(p, PLANE(v, -1), vld1q_f32(xb + 8));
                 q = vfmaq_f32(q, PLANE(v, -9), vld1q_f32(xb + 12));
             }
-            acc = vfmaq_n_f32(acc, vaddq_f32(p, q), wt_load(W->sb_kind, W->scales, so + (size_t)(c / G)));
+            acc = vfmaq_n_f32(acc, vaddq_f32(p, q), wt_load(W->sb_kind, rs, (size_t)(c / G)));
         }
         float sx = 0.0f, bx = 0.0f;
         for (int g = 0; g < ng; g++) {
-            sx += wt_load(W->sb_kind, W->scales, so + (size_t)g) * xsum[g];
-            bx += wt_load(W->sb_kind, W->biases, so + (size_t)g) * xsum[g];
+            sx += wt_load(W->sb_kind, rs, (size_t)g) * xsum[g];
+            bx += wt_load(W->sb_kind, rbias, (size_t)g) * xsum[g];
         }
         y[r] = span * (vaddvq_f32(acc) - sx) + bx;
     }

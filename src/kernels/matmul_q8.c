@@ -125,7 +125,7 @@ TGTQ void q8_quantize(q8_act *a, void *buf, const wmat *W, const float *x, int T
 __attribute__((always_inline)) TGTQ static inline void q8_decode_k(const wmat *W, const q8_act *a, float *y, int r0, int r1, const int bits, const int nsc,
                                                                    const wt_kind SK) {
     const int n = W->cols, G = W->group, ng = n / G, S = 32 / bits, B = 16 * S, nblk = n / B, gsh = __builtin_ctz((unsigned)G);
-    const size_t rb = W->row_bytes, sbb = (size_t)ng * (SK == WT_F32 ? 4 : 2), qstride = bits == 4 ? 128 : 64;
+    const size_t qstride = bits == 4 ? 128 : 64;
     __m512i sidx, widx;
     lane_indices(S, G, &sidx, &widx);
     const __m512i nib = _mm512_set1_epi8(0x0f), zero = _mm512_setzero_si512();
@@ -136,12 +136,9 @@ __attribute__((always_inline)) TGTQ static inline void q8_decode_k(const wmat *W
         __m512 acc[Q8_DS];
         for (int i = 0; i < Q8_DS; i++) {
             acc[i] = _mm512_setzero_ps();
-            w[i] = W->w + (size_t)rr[i] * rb;
-            sc[i] = (const uint8_t *)W->scales + (size_t)rr[i] * sbb, bi[i] = (const uint8_t *)W->biases + (size_t)rr[i] * sbb;
-            for (size_t o = 0; o < sbb; o += 64) {
-                _mm_prefetch((const char *)sc[i] + 4 * sbb + o, _MM_HINT_T0);
-                _mm_prefetch((const char *)bi[i] + 4 * sbb + o, _MM_HINT_T0);
-            }
+            w[i] = wmat_row(W, (size_t)rr[i]);
+            sc[i] = wmat_scales(W, (size_t)rr[i]), bi[i] = wmat_biases(W, (size_t)rr[i]);
+            wmat_prefetch_sb(W, (size_t)rr[i], 4, Q8_AHEAD);
         }
         for (int k = 0; k < nblk; k++) {
             const __m512 dv = _mm512_loadu_ps(a->d + (size_t)k * 16);

@@ -15,7 +15,7 @@ __attribute__((always_inline)) Q8_TGT static inline void Q8_NAME(q8_rows_n)(cons
     const __m512i pidx = _mm512_loadu_si512((const void *)pb), msh = _mm512_loadu_si512((const void *)mb), cmask = _mm512_set1_epi8((char)((1 << wb) - 1));
     const __mmask64 wmask = wb >= 8 ? ~(__mmask64)0 : (((__mmask64)1 << (8 * wb)) - 1), wtail = ((__mmask64)1 << ((n - nb) * wb / 8)) - 1;
 #endif
-    const size_t sbb = (size_t)ng * (W->sb_kind == WT_F32 ? 4 : 2), qstride = bits == 4 ? 128 : 64;
+    const size_t qstride = bits == 4 ? 128 : 64;
     const __m512i nib = _mm512_set1_epi8(0x0f);
 #if !Q8_ANYW
     const __mmask16 tail = (__mmask16)((1u << ((n - nb) / S)) - 1u);
@@ -23,12 +23,9 @@ __attribute__((always_inline)) Q8_TGT static inline void Q8_NAME(q8_rows_n)(cons
     const uint8_t *row[2], *rs[2], *rbias[2];
     __m512 acc[2][4];
     for (int i = 0; i < NR; i++) {
-        row[i] = W->w + (size_t)rr[i] * W->row_bytes;
-        rs[i] = (const uint8_t *)W->scales + (size_t)rr[i] * sbb, rbias[i] = (const uint8_t *)W->biases + (size_t)rr[i] * sbb;
-        for (size_t o = 0; o < sbb; o += 64) {
-            _mm_prefetch((const char *)rs[i] + 4 * sbb + o, _MM_HINT_T0);
-            _mm_prefetch((const char *)rbias[i] + 4 * sbb + o, _MM_HINT_T0);
-        }
+        row[i] = wmat_row(W, (size_t)rr[i]);
+        rs[i] = wmat_scales(W, (size_t)rr[i]), rbias[i] = wmat_biases(W, (size_t)rr[i]);
+        wmat_prefetch_sb(W, (size_t)rr[i], 4, Q8_AHEAD);
         for (int j = 0; j < NT; j++) acc[i][j] = _mm512_setzero_ps();
     }
     for (int c = 0, k = 0; c < n; c += B, k++) {
@@ -89,7 +86,7 @@ __attribute__((always_inline)) Q8_TGT static inline void Q8_NAME(q8_rows_k)(cons
     /* Row blocks of about 256 KiB of weights; within one, token tiles outer and rows
      * inner: the block stays in L2 while every tile of activations passes over it
      * (decode has one tile, so the rows simply stream). */
-    int rbk = (int)(((size_t)256 << 10) / W->row_bytes);
+    int rbk = (int)(((size_t)256 << 10) / W->row_stride);
     if (rbk < 4) rbk = 4;
     if (T <= 4) rbk = r1 - r0; /* one tile: nothing to keep in L2, and the two streams run longer */
     for (int rb0 = r0; rb0 < r1; rb0 += rbk) {

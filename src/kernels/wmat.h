@@ -11,16 +11,50 @@ typedef enum { WT_F32, WT_F16, WT_BF16, WT_AFFINE } wt_kind;
 
 /* W (rows, cols): y = W x. For WT_AFFINE each row is a little-endian bit
  * stream of `cols` codes of `bits` bits (lowest bits first); group g of row r
- * dequantizes as scales[r][g] * q + biases[r][g]. */
+ * dequantizes as scales[r][g] * q + biases[r][g].
+ * Two layouts: packed (as in the file: all codes, then all scales, then all
+ * biases) or, for affine weights, row records (wmat_use_records: each row's
+ * scales, biases and codes side by side, one memory stream per row). */
 typedef struct {
     wt_kind kind;
     int rows, cols;
-    const uint8_t *w;          /* row r starts at w + r * row_bytes */
-    size_t row_bytes;
-    const void *scales, *biases; /* affine: (rows, cols / group) of sb_kind */
-    wt_kind sb_kind;           /* WT_BF16, WT_F16 or WT_F32 */
+    const uint8_t *w;            /* row r's codes (or values) start at w + r * row_stride */
+    size_t row_bytes;            /* bytes of one row's codes (or values) */
+    size_t row_stride;           /* bytes from one row's start to the next's */
+    const void *scales, *biases; /* affine: row r's cols / group values of sb_kind at scales (biases) + r * sb_stride bytes */
+    size_t sb_stride;
+    wt_kind sb_kind;             /* WT_BF16, WT_F16 or WT_F32 */
     int bits, group;
 } wmat;
+
+static inline const uint8_t *wmat_row(const wmat *m, size_t r) { return m->w + r * m->row_stride; }
+static inline const void *wmat_scales(const wmat *m, size_t r) { return (const uint8_t *)m->scales + r * m->sb_stride; }
+static inline const void *wmat_biases(const wmat *m, size_t r) { return (const uint8_t *)m->biases + r * m->sb_stride; }
+/* Whether each row's scales and biases sit inside its own record (read with its codes). */
+static inline int wmat_has_records(const wmat *m) { return m->kind == WT_AFFINE && m->sb_stride == m->row_stride; }
+
+/* Prefetches what a row stream at row r reads besides its codes: in the packed layout the scales
+ * and biases of row r + rows_ahead (arrays of their own, which the hardware prefetchers may not
+ * follow); in row records the lines between row r's codes and the next row's, bytes_ahead on
+ * (the loop over the codes prefetches bytes_ahead past each block of codes, which skips them). */
+static inline void wmat_prefetch_sb(const wmat *m, size_t r, size_t rows_ahead, size_t bytes_ahead) {
+    if (wmat_has_records(m)) {
+        const uint8_t *p = wmat_row(m, r) + m->row_bytes + bytes_ahead;
+        for (size_t o = 0; o < m->row_stride - m->row_bytes; o += 64) __builtin_prefetch(p + o, 0, 3);
+    } else {
+        const uint8_t *s = (const uint8_t *)wmat_scales(m, r + rows_ahead), *b = (const uint8_t *)wmat_biases(m, r + rows_ahead);
+        for (size_t o = 0; o < m->sb_stride; o += 64) __builtin_prefetch(s + o, 0, 3), __builtin_prefetch(b + o, 0, 3);
+    }
+}
+
+/* Sets the strides of the packed layout (row_bytes, kind and, for affine, cols, group, sb_kind set). */
+void wmat_set_packed(wmat *m);
+/* Bytes of one row record of an affine matrix: scales and biases, then codes, each part rounded up to 64. */
+size_t wmat_record_bytes(const wmat *m);
+/* Writes rows [r0, r1) of affine m as row records into dst (row r at dst + r * wmat_record_bytes). */
+void wmat_write_records(const wmat *m, int r0, int r1, uint8_t *dst);
+/* Points affine m at rows written by wmat_write_records to dst. */
+void wmat_use_records(wmat *m, const uint8_t *dst);
 
 /* Bytes of the weight data (codes + scales + biases) as stored. */
 size_t wmat_bytes(const wmat *m);

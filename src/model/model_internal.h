@@ -39,6 +39,8 @@ struct ffai_model {
     float *final_norm;/* (hidden,) */
     layer_weights *layers;
     size_t small_bytes; /* f32 copies of norms and biases */
+    void *records;      /* the affine matrices as row records (records.c), or NULL */
+    size_t records_len;
     float embed_scale;  /* 1, or sqrt(hidden) rounded like HF */
     kernel_ctx kc;
     size_t scratch_bytes;
@@ -75,6 +77,11 @@ struct ffai_context {
 /* weights.c */
 ffai_status weights_bind(ffai_model *m, ffai_error *err);
 void weights_free(ffai_model *m);
+
+/* records.c: copies the resident affine matrices into row records (codes, scales and biases of a
+ * row side by side) and hands the source pages back; the file mapping's copies are gone after. */
+ffai_status weights_to_records(ffai_model *m, ffai_error *err);
+void weights_free_records(ffai_model *m);
 
 /* rope.c: fills (n_ctx, hd/2) cos/sin tables for a rope config. */
 void rope_tables(const rope_config *r, int head_dim, int max_pos, int n_ctx, float *cos_out, float *sin_out);

@@ -6,11 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/error.h"
+#include "core/mem.h"
 #include "ffai/model.h"
 #include "ffai/quantize.h"
 #include "io/atomic_file.h"
@@ -101,8 +100,7 @@ static ffai_status source_rows(void *ctx, int index, const mw_tensor *t, int64_t
         return ffai_fail(err, FFAI_ERR_INTERNAL, "%s: tensor %s: not a float dtype", s->file, s->name);
     /* drop the pages just read from our mapping (they stay in the page cache), so
      * the process never holds more than a chunk of the source model */
-    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), a = ((uintptr_t)p + pg - 1) / pg * pg, e = ((uintptr_t)p + len) / pg * pg;
-    if (e > a) madvise((void *)a, e - a, MADV_DONTNEED);
+    mem_drop_pages(p, len);
     return FFAI_OK;
 }
 

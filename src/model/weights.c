@@ -49,6 +49,7 @@ static ffai_status bind_matrix(ffai_model *m, const char *prefix, int rows, int 
         if (st) return st;
         out->w = w->data;
         out->row_bytes = (size_t)cols * st_dtype_size(w->dtype);
+        wmat_set_packed(out);
         return FFAI_OK;
     }
     snprintf(name, sizeof name, "%s.biases", prefix);
@@ -81,6 +82,7 @@ static ffai_status bind_matrix(ffai_model *m, const char *prefix, int rows, int 
     out->row_bytes = (size_t)w->shape[1] * 4;
     out->scales = s->data;
     out->biases = b->data;
+    wmat_set_packed(out);
     return FFAI_OK;
 }
 
