@@ -5,8 +5,8 @@
  * ROWS keeps the matrix in cache and shows the kernel's compute ceiling.
  * Usage: kernel_bench [threads] [T] [ROWS] [COLS]; KB_SET=<set> runs one kernel set,
  * KB_PRECISION=int8 sends the affine formats down the opt-in int8 path; affine weights are laid
- * out as a loaded model holds them (row records for f32, the file's packed layout for int8)
- * unless KB_LAYOUT=records or KB_LAYOUT=packed says otherwise. */
+ * out as a loaded model holds them (row records) unless KB_LAYOUT=packed asks for the file's
+ * layout (what FFAI_MMAP=1 runs on). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,7 +98,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     const char *prec = getenv("KB_PRECISION");
-    packed_layout = lay ? strcmp(lay, "packed") == 0 : prec && strcmp(prec, "int8") == 0;
+    packed_layout = lay && strcmp(lay, "packed") == 0;
     if (prec && strcmp(prec, "int8") == 0) {
         if (!q8_available()) {
             fprintf(stderr, "kernel_bench: KB_PRECISION=int8 needs AVX-512 VNNI, which this CPU lacks\n");

@@ -19,6 +19,11 @@
 #define MV_MAX_T 16
 #define MV_STREAMS 2  /* rows read together, from evenly spaced parts of the range (2 measured best: 3 and 4 were slower) */
 #define MV_AHEAD 4096 /* bytes of weights prefetched ahead */
+/* one token of 4/8-bit codes: four rows per pass, 1 KiB ahead (1B 8-bit decode +10 % over two, 4-bit
+ * within noise, once row records stopped prefetching their scale lines: docs/performance.md, item 29) */
+#define MV_STREAMS1 4
+#define MV_AHEAD1 1024
+#define MV_STREAMS_MAX 4
 #define SB_AHEAD 32   /* rows of scales/biases prefetched ahead */
 
 TGT static inline float hsum(__m512 v) { return _mm512_reduce_add_ps(v); }
@@ -83,20 +88,21 @@ TGT static inline void lane_indices(int S, int G, __m512i *sidx, __m512i *widx) 
  * ahead are prefetched (separate arrays the hardware prefetchers may not follow); row
  * records carry them in the row's own stream. */
 typedef struct {
-    const uint8_t *row[MV_STREAMS], *rs[MV_STREAMS], *rbias[MV_STREAMS];
+    const uint8_t *row[MV_STREAMS_MAX], *rs[MV_STREAMS_MAX], *rbias[MV_STREAMS_MAX];
     int nr;
-    __m512 acc[MV_STREAMS][MV_TOKENS]; /* per stream and token, zeroed */
+    __m512 acc[MV_STREAMS_MAX][MV_TOKENS]; /* per stream and token, zeroed */
 } affine_streams;
 
-__attribute__((always_inline)) TGT static inline void affine_streams_at(const wmat *W, int r, int h, int r1, affine_streams *st) {
+/* The ns (<= MV_STREAMS_MAX) streams of the pass at row r. */
+__attribute__((always_inline)) TGT static inline void affine_streams_at(const wmat *W, int r, int h, int r1, affine_streams *st, const int ns) {
     st->nr = 1;
-    while (st->nr < MV_STREAMS && r + st->nr * h < r1) st->nr++;
-    for (int i = 0; i < MV_STREAMS; i++) {
+    while (st->nr < ns && r + st->nr * h < r1) st->nr++;
+    for (int i = 0; i < ns; i++) {
         size_t ri = (size_t)(i < st->nr ? r + i * h : r);
         for (int j = 0; j < MV_TOKENS; j++) st->acc[i][j] = _mm512_setzero_ps();
         st->row[i] = wmat_row(W, ri);
         st->rs[i] = wmat_scales(W, ri), st->rbias[i] = wmat_biases(W, ri);
-        wmat_prefetch_sb(W, ri, SB_AHEAD, MV_AHEAD);
+        wmat_prefetch_sb(W, ri, SB_AHEAD);
     }
 }
 

@@ -293,17 +293,19 @@ __attribute__((always_inline)) TGT static inline void mv_affine_k(const wmat *W,
     const __m512i mask = _mm512_set1_epi32((int)(((1u << bits) - 1u) << (23 - bits))), one = _mm512_set1_epi32(0x3f800000);
     const float span = (float)(1 << bits);
     const __mmask16 tail = (__mmask16)((1u << ((n - nb) / S)) - 1u);
-    /* Two rows at a time, one from each half of the range: two independent streams
-     * keep more memory in flight per core. */
-    const int h = (r1 - r0 + MV_STREAMS - 1) / MV_STREAMS;
+    /* Rows from NS evenly spaced parts of the range at a time: independent streams keep more
+     * memory in flight per core (two when several tokens share the pass: registers run out). */
+    const int NS = NT == 1 ? MV_STREAMS1 : MV_STREAMS;
+    const size_t ahead = NT == 1 ? MV_AHEAD1 : MV_AHEAD;
+    const int h = (r1 - r0 + NS - 1) / NS;
     for (int r = r0; r < r0 + h; r++) {
         affine_streams st;
-        affine_streams_at(W, r, h, r1, &st);
+        affine_streams_at(W, r, h, r1, &st, NS);
         for (int c = 0; c < nb; c += B) {
             size_t off = (size_t)(c / B) * bb;
-            for (int i = 0; i < MV_STREAMS; i++) {
+            for (int i = 0; i < NS; i++) {
                 /* each stream runs row after row: prefetch a fixed distance ahead in memory */
-                _mm_prefetch((const char *)st.row[i] + off + MV_AHEAD, _MM_HINT_T0);
+                _mm_prefetch((const char *)st.row[i] + off + ahead, _MM_HINT_T0);
                 __m512i v = _mm512_loadu_si512((const void *)(st.row[i] + off));
                 __asm__("" : "+v"(v)); /* one load feeding every plane, not one memory operand per plane */
                 __m512 sv = lane_scales(sk, st.rs[i], c, gsh, nsc, sidx, widx);
@@ -313,7 +315,7 @@ __attribute__((always_inline)) TGT static inline void mv_affine_k(const wmat *W,
             }
         }
         if (nb < n)
-            for (int i = 0; i < MV_STREAMS; i++) {
+            for (int i = 0; i < NS; i++) {
                 const int c = nb;
                 __m512i v = _mm512_maskz_loadu_epi32(tail, (const void *)(st.row[i] + (size_t)(c / B) * bb));
                 /* a partial block may span fewer groups than a whole one: its lanes' scales one by one */

@@ -54,7 +54,7 @@ __attribute__((always_inline)) TGT static inline void mv_bits_k(const wmat *W, c
     const int h = (r1 - r0 + MV_STREAMS - 1) / MV_STREAMS;
     for (int r = r0; r < r0 + h; r++) {
         affine_streams st;
-        affine_streams_at(W, r, h, r1, &st);
+        affine_streams_at(W, r, h, r1, &st, MV_STREAMS);
         for (int g = 0; g < ng; g++) {
             size_t off = (size_t)g * gbytes;
             __m512 s[MV_STREAMS];

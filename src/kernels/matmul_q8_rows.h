@@ -25,7 +25,7 @@ __attribute__((always_inline)) Q8_TGT static inline void Q8_NAME(q8_rows_n)(cons
     for (int i = 0; i < NR; i++) {
         row[i] = wmat_row(W, (size_t)rr[i]);
         rs[i] = wmat_scales(W, (size_t)rr[i]), rbias[i] = wmat_biases(W, (size_t)rr[i]);
-        wmat_prefetch_sb(W, (size_t)rr[i], 4, Q8_AHEAD);
+        wmat_prefetch_sb(W, (size_t)rr[i], 4);
         for (int j = 0; j < NT; j++) acc[i][j] = _mm512_setzero_ps();
     }
     for (int c = 0, k = 0; c < n; c += B, k++) {

@@ -33,18 +33,14 @@ static inline const void *wmat_biases(const wmat *m, size_t r) { return (const u
 /* Whether each row's scales and biases sit inside its own record (read with its codes). */
 static inline int wmat_has_records(const wmat *m) { return m->kind == WT_AFFINE && m->sb_stride == m->row_stride; }
 
-/* Prefetches what a row stream at row r reads besides its codes: in the packed layout the scales
- * and biases of row r + rows_ahead (arrays of their own, which the hardware prefetchers may not
- * follow); in row records the lines between row r's codes and the next row's, bytes_ahead on
- * (the loop over the codes prefetches bytes_ahead past each block of codes, which skips them). */
-static inline void wmat_prefetch_sb(const wmat *m, size_t r, size_t rows_ahead, size_t bytes_ahead) {
-    if (wmat_has_records(m)) {
-        const uint8_t *p = wmat_row(m, r) + m->row_bytes + bytes_ahead;
-        for (size_t o = 0; o < m->row_stride - m->row_bytes; o += 64) __builtin_prefetch(p + o, 0, 3);
-    } else {
-        const uint8_t *s = (const uint8_t *)wmat_scales(m, r + rows_ahead), *b = (const uint8_t *)wmat_biases(m, r + rows_ahead);
-        for (size_t o = 0; o < m->sb_stride; o += 64) __builtin_prefetch(s + o, 0, 3), __builtin_prefetch(b + o, 0, 3);
-    }
+/* Prefetches the scales and biases of row r + rows_ahead in the packed layout, where they are
+ * arrays of their own that the hardware prefetchers may not follow. Row records carry them in
+ * the row's own stream, and prefetching their lines as well cost 1B decode 20-30 % (the lines
+ * are already on their way: docs/performance.md, item 29), so there it does nothing. */
+static inline void wmat_prefetch_sb(const wmat *m, size_t r, size_t rows_ahead) {
+    if (wmat_has_records(m)) return;
+    const uint8_t *s = (const uint8_t *)wmat_scales(m, r + rows_ahead), *b = (const uint8_t *)wmat_biases(m, r + rows_ahead);
+    for (size_t o = 0; o < m->sb_stride; o += 64) __builtin_prefetch(s + o, 0, 3), __builtin_prefetch(b + o, 0, 3);
 }
 
 /* Sets the strides of the packed layout (row_bytes, kind and, for affine, cols, group, sb_kind set). */

@@ -48,10 +48,8 @@ ffai_status ffai_model_load(const char *model, const ffai_model_options *opt, ff
         bool map_only = (opt && opt->mmap_only) || (env && *env && strcmp(env, "0") != 0);
         if (!map_only && (st = st_make_resident(&m->st, err))) goto fail;
         if ((st = weights_bind(m, err))) goto fail;
-        /* row records for the exact path (1B 8-bit decode +6-13 %); the int8 path reads the
-         * packed layout faster (4-bit -17 % as records: docs/performance.md, item 28) */
-        bool int8 = opt && opt->precision == FFAI_PRECISION_INT8;
-        if (!map_only && !int8 && (st = weights_to_records(m, err))) goto fail;
+        /* row records: one memory stream per row instead of three (docs/performance.md, items 28-29) */
+        if (!map_only && (st = weights_to_records(m, err))) goto fail;
     }
     set_labels(m);
     mem_account((long long)st_total_bytes(&m->st));
