@@ -17,13 +17,13 @@
 /* affine codes: up to this many tokens take matvec passes rather than the panel GEMM
  * (crossover measured on the 1B shape: ~16-20 tokens for 4-bit codes) */
 #define MV_MAX_T 16
-#define MV_STREAMS 2  /* rows read together, from evenly spaced parts of the range (2 measured best: 3 and 4 were slower) */
-#define MV_AHEAD 4096 /* bytes of weights prefetched ahead */
-/* one token of 4/8-bit codes: four rows per pass, 1 KiB ahead (1B 8-bit decode +10 % over two, 4-bit
- * within noise, once row records stopped prefetching their scale lines: docs/performance.md, item 29) */
+#define MV_STREAMS 2  /* rows read together, from evenly spaced parts of the range, in passes of several tokens */
+#define MV_AHEAD 4096 /* bytes of weights prefetched ahead in those passes */
+/* One-token passes over 4/8-bit codes (exact and int8 decode): four rows, 1 KiB ahead. On row records
+ * without scale-line prefetches this took 1B 8-bit exact decode +7 % and int8 +10 % over two rows and
+ * 4 KiB (docs/performance.md, item 29). MV_STREAMS1 is the most any pass reads. */
 #define MV_STREAMS1 4
 #define MV_AHEAD1 1024
-#define MV_STREAMS_MAX 4
 #define SB_AHEAD 32   /* rows of scales/biases prefetched ahead */
 
 TGT static inline float hsum(__m512 v) { return _mm512_reduce_add_ps(v); }
@@ -88,12 +88,12 @@ TGT static inline void lane_indices(int S, int G, __m512i *sidx, __m512i *widx) 
  * ahead are prefetched (separate arrays the hardware prefetchers may not follow); row
  * records carry them in the row's own stream. */
 typedef struct {
-    const uint8_t *row[MV_STREAMS_MAX], *rs[MV_STREAMS_MAX], *rbias[MV_STREAMS_MAX];
+    const uint8_t *row[MV_STREAMS1], *rs[MV_STREAMS1], *rbias[MV_STREAMS1];
     int nr;
-    __m512 acc[MV_STREAMS_MAX][MV_TOKENS]; /* per stream and token, zeroed */
+    __m512 acc[MV_STREAMS1][MV_TOKENS]; /* per stream and token, zeroed */
 } affine_streams;
 
-/* The ns (<= MV_STREAMS_MAX) streams of the pass at row r. */
+/* The ns (<= MV_STREAMS1) streams of the pass at row r. */
 __attribute__((always_inline)) TGT static inline void affine_streams_at(const wmat *W, int r, int h, int r1, affine_streams *st, const int ns) {
     st->nr = 1;
     while (st->nr < ns && r + st->nr * h < r1) st->nr++;

@@ -41,10 +41,6 @@ int q8_act_fits(const q8_act *a, const wmat *W) {
 #include "kernels/avx512_common.h"
 
 #define Q8_AHEAD 4096 /* bytes of weights prefetched ahead of a row stream (token tiles) */
-/* rows one decode pass reads together and its prefetch distance: on row records 4 and 1 KiB
- * (1B 8-bit decode +10-20 % over 2 and 4 KiB; 3, 6 and 8 rows, 512 B and 2 KiB were slower) */
-#define Q8_DS 4
-#define Q8_DAHEAD 1024
 #define TGTQ __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,fma,f16c")))
 
 int q8_available(void) {
@@ -123,8 +119,9 @@ TGTQ void q8_quantize(q8_act *a, void *buf, const wmat *W, const float *x, int T
 #undef Q8_ROWS_NT
 
 /* Decode (one token) of 4/8-bit codes whose rows are whole blocks: the scale format is a
- * compile-time constant and nothing but the blocks' work is in the loop; Q8_DS rows, one from
- * each of Q8_DS evenly spaced parts of the range, are read together (Q8_DS streams per core). */
+ * compile-time constant and nothing but the blocks' work is in the loop; MV_STREAMS1 rows, one
+ * from each of as many evenly spaced parts of the range, are read together, MV_AHEAD1 ahead
+ * (3, 6 and 8 rows and 512 B, 2 KiB and 4 KiB ahead ranked below it). */
 __attribute__((always_inline)) TGTQ static inline void q8_decode_k(const wmat *W, const q8_act *a, float *y, int r0, int r1, const int bits, const int nsc,
                                                                    const wt_kind SK) {
     const int n = W->cols, G = W->group, ng = n / G, S = 32 / bits, B = 16 * S, nblk = n / B, gsh = __builtin_ctz((unsigned)G);
@@ -132,12 +129,12 @@ __attribute__((always_inline)) TGTQ static inline void q8_decode_k(const wmat *W
     __m512i sidx, widx;
     lane_indices(S, G, &sidx, &widx);
     const __m512i nib = _mm512_set1_epi8(0x0f), zero = _mm512_setzero_si512();
-    const int h = (r1 - r0 + Q8_DS - 1) / Q8_DS;
+    const int h = (r1 - r0 + MV_STREAMS1 - 1) / MV_STREAMS1;
     for (int r = r0; r < r0 + h; r++) {
-        int rr[Q8_DS], nr = stream_rows(r, h, r1, Q8_DS, rr);
-        const uint8_t *w[Q8_DS], *sc[Q8_DS], *bi[Q8_DS];
-        __m512 acc[Q8_DS];
-        for (int i = 0; i < Q8_DS; i++) {
+        int rr[MV_STREAMS1], nr = stream_rows(r, h, r1, MV_STREAMS1, rr);
+        const uint8_t *w[MV_STREAMS1], *sc[MV_STREAMS1], *bi[MV_STREAMS1];
+        __m512 acc[MV_STREAMS1];
+        for (int i = 0; i < MV_STREAMS1; i++) {
             acc[i] = _mm512_setzero_ps();
             w[i] = wmat_row(W, (size_t)rr[i]);
             sc[i] = wmat_scales(W, (size_t)rr[i]), bi[i] = wmat_biases(W, (size_t)rr[i]);
@@ -146,8 +143,8 @@ __attribute__((always_inline)) TGTQ static inline void q8_decode_k(const wmat *W
         for (int k = 0; k < nblk; k++) {
             const __m512 dv = _mm512_loadu_ps(a->d + (size_t)k * 16);
             const __m512i qa = _mm512_loadu_si512((const void *)(a->q + (size_t)k * qstride));
-            for (int i = 0; i < Q8_DS; i++) {
-                _mm_prefetch((const char *)w[i] + (size_t)k * 64 + Q8_DAHEAD, _MM_HINT_T0);
+            for (int i = 0; i < MV_STREAMS1; i++) {
+                _mm_prefetch((const char *)w[i] + (size_t)k * 64 + MV_AHEAD1, _MM_HINT_T0);
                 __m512i v = _mm512_loadu_si512((const void *)(w[i] + (size_t)k * 64)), t;
                 if (bits == 4) {
                     t = _mm512_dpbusd_epi32(zero, _mm512_and_si512(v, nib), qa);
