@@ -28,7 +28,7 @@ int main(void) {
     struct { wt_kind k; int bits, group; wt_kind sb; } fm[] = {
         {WT_F32, 0, 0, 0}, {WT_BF16, 0, 0, 0}, {WT_F16, 0, 0, 0},
         {WT_AFFINE, 2, 32, WT_BF16}, {WT_AFFINE, 3, 64, WT_BF16}, {WT_AFFINE, 4, 64, WT_BF16}, {WT_AFFINE, 4, 32, WT_F16},
-        {WT_AFFINE, 4, 128, WT_F32}, {WT_AFFINE, 5, 32, WT_BF16}, {WT_AFFINE, 6, 64, WT_BF16}, {WT_AFFINE, 8, 64, WT_BF16},
+        {WT_AFFINE, 4, 128, WT_F32}, {WT_AFFINE, 5, 32, WT_BF16}, {WT_AFFINE, 6, 64, WT_BF16}, {WT_AFFINE, 6, 32, WT_F16}, {WT_AFFINE, 3, 128, WT_F32}, {WT_AFFINE, 8, 64, WT_BF16},
         {WT_AFFINE, 8, 128, WT_F16}, {WT_AFFINE, 8, 32, WT_BF16},
     };
     /* widths that are not whole 64-byte blocks (96, 192, 320) exercise the masked tails; 200 and 37

@@ -252,9 +252,16 @@ TGT static void x_planes(const float *x, float *xp, int n, int S) {
     }
 }
 
-/* Plane extraction: shift code j of every word to bit 23 - bits, mask it, OR in 1.0 (0xEA: A & B | C). */
-#define PLANE(v, sh, m, one) \
-    _mm512_castsi512_ps(_mm512_ternarylogic_epi32((sh) >= 0 ? _mm512_slli_epi32(v, (sh) & 31) : _mm512_srli_epi32(v, (-(sh)) & 31), m, one, 0xEA))
+/* Plane extraction: shift code j of every word to bit 23 - bits, mask it, OR in 1.0 (0xEA: A & B | C).
+ * One asm statement, so the shift lands in the register the ternary op then overwrites (from the
+ * intrinsics GCC shifted into one scratch register and copied every plane out of it). */
+#define PLANE_ASM(ins, v, sh, m, one)                                                                                \
+    ({                                                                                                               \
+        __m512i t_;                                                                                                  \
+        __asm__(ins " %[s], %[vv], %[t]\n\tvpternlogd $0xea, %[o], %[mm], %[t]" : [t] "=&v"(t_) : [vv] "v"(v), [s] "i"(sh), [mm] "v"(m), [o] "v"(one)); \
+        _mm512_castsi512_ps(t_);                                                                                     \
+    })
+#define PLANE(v, sh, m, one) ((sh) >= 0 ? PLANE_ASM("vpslld", v, (sh) & 31, m, one) : PLANE_ASM("vpsrld", v, (-(sh)) & 31, m, one))
 
 /* Decoded planes of one 64-byte block dotted with one token's transposed activations. */
 __attribute__((always_inline)) TGT static inline __m512 plane_dot(const __m512 *pl, const float *xb, int S) {
@@ -275,13 +282,13 @@ __attribute__((always_inline)) TGT static inline void planes(__m512i v, int bits
         pl[0] = PLANE(v, 15, m, one), pl[1] = PLANE(v, 7, m, one), pl[2] = PLANE(v, -1, m, one), pl[3] = PLANE(v, -9, m, one);
 }
 
-/* NT tokens (1..MV_TOKENS) of x (row stride ldx) against rows [r0, r1). */
+/* NT tokens (1..MV_TOKENS) of x (row stride ldx) against rows [r0, r1); scales and biases of kind
+ * sk (a compile-time constant, like every loop bound over streams and tokens). */
 __attribute__((always_inline)) TGT static inline void mv_affine_k(const wmat *W, const float *x, int ldx, float *y, int ldy, int r0, int r1, float *scratch,
-                                                                  const int bits, const int nsc, const int NT) {
+                                                                  const int bits, const int nsc, const int NT, const wt_kind sk) {
     const int n = W->cols, G = W->group, ng = n / G, S = 32 / bits, B = 16 * S, gsh = __builtin_ctz((unsigned)G);
     const int nb = n / B * B, nround = (n + B - 1) / B * B; /* codes in whole blocks; padded width */
     const size_t bb = (size_t)B * bits / 8;
-    const wt_kind sk = W->sb_kind;
     float *xp = scratch, *xsum = xp + (size_t)NT * nround; /* token j: xp + j * nround, xsum + j * (ng + 16) */
     for (int j = 0; j < NT; j++) {
         const float *xj = x + (size_t)j * ldx;
@@ -299,43 +306,54 @@ __attribute__((always_inline)) TGT static inline void mv_affine_k(const wmat *W,
     const size_t ahead = NT == 1 ? MV_AHEAD1 : MV_AHEAD;
     const int h = (r1 - r0 + NS - 1) / NS;
     for (int r = r0; r < r0 + h; r++) {
-        affine_streams st;
-        affine_streams_at(W, r, h, r1, &st, NS);
+        int ri[MV_STREAMS1];
+        const uint8_t *row[MV_STREAMS1], *rs[MV_STREAMS1];
+        __m512 acc[MV_STREAMS1][MV_TOKENS];
+        const int nr = affine_rows_at(W, r, h, r1, NS, ri, row, rs, acc);
         for (int c = 0; c < nb; c += B) {
             size_t off = (size_t)(c / B) * bb;
             for (int i = 0; i < NS; i++) {
                 /* each stream runs row after row: prefetch a fixed distance ahead in memory */
-                _mm_prefetch((const char *)st.row[i] + off + ahead, _MM_HINT_T0);
-                __m512i v = _mm512_loadu_si512((const void *)(st.row[i] + off));
+                _mm_prefetch((const char *)row[i] + off + ahead, _MM_HINT_T0);
+                __m512i v = _mm512_loadu_si512((const void *)(row[i] + off));
                 __asm__("" : "+v"(v)); /* one load feeding every plane, not one memory operand per plane */
-                __m512 sv = lane_scales(sk, st.rs[i], c, gsh, nsc, sidx, widx);
+                __m512 sv = lane_scales(sk, rs[i], c, gsh, nsc, sidx, widx);
                 __m512 pl[8];
                 planes(v, bits, mask, one, pl);
-                for (int j = 0; j < NT; j++) st.acc[i][j] = _mm512_fmadd_ps(sv, plane_dot(pl, xp + (size_t)j * nround + c, S), st.acc[i][j]);
+                for (int j = 0; j < NT; j++) acc[i][j] = _mm512_fmadd_ps(sv, plane_dot(pl, xp + (size_t)j * nround + c, S), acc[i][j]);
             }
         }
         if (nb < n)
             for (int i = 0; i < NS; i++) {
                 const int c = nb;
-                __m512i v = _mm512_maskz_loadu_epi32(tail, (const void *)(st.row[i] + (size_t)(c / B) * bb));
+                __m512i v = _mm512_maskz_loadu_epi32(tail, (const void *)(row[i] + (size_t)(c / B) * bb));
                 /* a partial block may span fewer groups than a whole one: its lanes' scales one by one */
                 float lsv[16];
-                for (int m = 0; m < 16; m++) lsv[m] = c + S * m < n ? sb_at(sk, st.rs[i], (size_t)((c + S * m) >> gsh)) : 0.0f;
+                for (int m = 0; m < 16; m++) lsv[m] = c + S * m < n ? sb_at(sk, rs[i], (size_t)((c + S * m) >> gsh)) : 0.0f;
                 __m512 sv = _mm512_loadu_ps(lsv), pl[8];
                 planes(v, bits, mask, one, pl);
-                for (int j = 0; j < NT; j++) st.acc[i][j] = _mm512_fmadd_ps(sv, plane_dot(pl, xp + (size_t)j * nround + c, S), st.acc[i][j]);
+                for (int j = 0; j < NT; j++) acc[i][j] = _mm512_fmadd_ps(sv, plane_dot(pl, xp + (size_t)j * nround + c, S), acc[i][j]);
             }
-        affine_streams_store(&st, NT, sk, ng, xsum, span, y, ldy, r, h);
+        for (int i = 0; i < nr; i++)
+            for (int j = 0; j < NT; j++)
+                y[(size_t)j * ldy + ri[i]] = affine_row_y(sk, rs[i], wmat_biases(W, (size_t)ri[i]), ng, xsum + (size_t)j * (ng + 16), span, acc[i][j]);
     }
 }
+
+#define MV_AFFINE_SK(bits, nsc, NT)                                                                               \
+    do {                                                                                                          \
+        if (W->sb_kind == WT_BF16) mv_affine_k(W, x, ldx, y, ldy, r0, r1, scratch, bits, nsc, NT, WT_BF16);       \
+        else if (W->sb_kind == WT_F16) mv_affine_k(W, x, ldx, y, ldy, r0, r1, scratch, bits, nsc, NT, WT_F16);    \
+        else mv_affine_k(W, x, ldx, y, ldy, r0, r1, scratch, bits, nsc, NT, WT_F32);                              \
+    } while (0)
 
 #define MV_AFFINE_NT(bits, nsc)                                                                                   \
     do {                                                                                                          \
         switch (NT) {                                                                                             \
-        case 1: mv_affine_k(W, x, ldx, y, ldy, r0, r1, scratch, bits, nsc, 1); break;                             \
-        case 2: mv_affine_k(W, x, ldx, y, ldy, r0, r1, scratch, bits, nsc, 2); break;                             \
-        case 3: mv_affine_k(W, x, ldx, y, ldy, r0, r1, scratch, bits, nsc, 3); break;                             \
-        default: mv_affine_k(W, x, ldx, y, ldy, r0, r1, scratch, bits, nsc, 4); break;                            \
+        case 1: MV_AFFINE_SK(bits, nsc, 1); break;                                                                \
+        case 2: MV_AFFINE_SK(bits, nsc, 2); break;                                                                \
+        case 3: MV_AFFINE_SK(bits, nsc, 3); break;                                                                \
+        default: MV_AFFINE_SK(bits, nsc, 4); break;                                                               \
         }                                                                                                         \
     } while (0)
 

@@ -15,8 +15,9 @@
  * tokens' x at code c (each x load serves both rows), scaled by each row's group scale
  * into acc. `safe`: the chunks' 16-byte windows lie inside the rows, so they are read as
  * broadcast loads straight from memory. */
-__attribute__((always_inline)) TGT static inline void group_dot(affine_streams *st, size_t off, size_t rb, size_t cb, const codes_dec *d, const float *x,
-                                                                int ldx, int c, const __m512 *s, const int CPG, const int NT, const int safe) {
+__attribute__((always_inline)) TGT static inline void group_dot(const uint8_t *const *row, __m512 acc[][MV_TOKENS], size_t off, size_t rb, size_t cb,
+                                                                const codes_dec *d, const float *x, int ldx, int c, const __m512 *s, const int CPG,
+                                                                const int NT, const int safe) {
     __m512 ga[MV_STREAMS][MV_TOKENS], gb[MV_STREAMS][MV_TOKENS]; /* even and odd chunks: two chains per row and token */
     for (int i = 0; i < MV_STREAMS; i++)
         for (int j = 0; j < NT; j++) ga[i][j] = gb[i][j] = _mm512_setzero_ps();
@@ -24,7 +25,7 @@ __attribute__((always_inline)) TGT static inline void group_dot(affine_streams *
         size_t o = off + (size_t)k * cb;
         __m512 f[MV_STREAMS];
         for (int i = 0; i < MV_STREAMS; i++)
-            f[i] = codes16(d, safe ? _mm_loadu_si128((const __m128i *)(const void *)(st->row[i] + o)) : codes_window(st->row[i], o, rb));
+            f[i] = codes16(d, safe ? _mm_loadu_si128((const __m128i *)(const void *)(row[i] + o)) : codes_window(row[i], o, rb));
         for (int j = 0; j < NT; j++) {
             __m512 xv = _mm512_loadu_ps(x + (size_t)j * ldx + c + 16 * k);
             for (int i = 0; i < MV_STREAMS; i++) {
@@ -34,16 +35,15 @@ __attribute__((always_inline)) TGT static inline void group_dot(affine_streams *
         }
     }
     for (int i = 0; i < MV_STREAMS; i++)
-        for (int j = 0; j < NT; j++) st->acc[i][j] = _mm512_fmadd_ps(s[i], _mm512_add_ps(ga[i][j], gb[i][j]), st->acc[i][j]);
+        for (int j = 0; j < NT; j++) acc[i][j] = _mm512_fmadd_ps(s[i], _mm512_add_ps(ga[i][j], gb[i][j]), acc[i][j]);
 }
 
 /* NT tokens, groups of 16 CPG codes; two rows at a time, one from each half of the
  * range (two memory streams per core). */
 __attribute__((always_inline)) TGT static inline void mv_bits_k(const wmat *W, const float *x, int ldx, float *y, int ldy, int r0, int r1, float *scratch,
-                                                                const int CPG, const int NT) {
+                                                                const int CPG, const int NT, const wt_kind sk) {
     const int n = W->cols, G = 16 * CPG, ng = n / G, bits = W->bits;
     const size_t rb = W->row_bytes, gbytes = (size_t)G * bits / 8, cb = 2 * (size_t)bits;
-    const wt_kind sk = W->sb_kind;
     float *xsum = scratch; /* token j: xsum + j * (ng + 16) */
     for (int j = 0; j < NT; j++) group_sums(x + (size_t)j * ldx, G, ng, xsum + (size_t)j * (ng + 16));
     const codes_dec d = codes_dec_init(bits);
@@ -53,29 +53,40 @@ __attribute__((always_inline)) TGT static inline void mv_bits_k(const wmat *W, c
     while (nsafe < ng && (size_t)nsafe * gbytes + gbytes - 2 * (size_t)bits + 16 <= rb) nsafe++;
     const int h = (r1 - r0 + MV_STREAMS - 1) / MV_STREAMS;
     for (int r = r0; r < r0 + h; r++) {
-        affine_streams st;
-        affine_streams_at(W, r, h, r1, &st, MV_STREAMS);
+        int ri[MV_STREAMS];
+        const uint8_t *row[MV_STREAMS], *rs[MV_STREAMS];
+        __m512 acc[MV_STREAMS][MV_TOKENS];
+        const int nr = affine_rows_at(W, r, h, r1, MV_STREAMS, ri, row, rs, acc);
         for (int g = 0; g < ng; g++) {
             size_t off = (size_t)g * gbytes;
             __m512 s[MV_STREAMS];
             for (int i = 0; i < MV_STREAMS; i++) {
-                _mm_prefetch((const char *)st.row[i] + off + MV_AHEAD, _MM_HINT_T0);
-                if (gbytes > 64) _mm_prefetch((const char *)st.row[i] + off + 64 + MV_AHEAD, _MM_HINT_T0);
-                s[i] = _mm512_set1_ps(sb_at(sk, st.rs[i], (size_t)g));
+                _mm_prefetch((const char *)row[i] + off + MV_AHEAD, _MM_HINT_T0);
+                if (gbytes > 64) _mm_prefetch((const char *)row[i] + off + 64 + MV_AHEAD, _MM_HINT_T0);
+                s[i] = _mm512_set1_ps(sb_at(sk, rs[i], (size_t)g));
             }
-            if (g < nsafe) group_dot(&st, off, rb, cb, &d, x, ldx, g * G, s, CPG, NT, 1);
-            else group_dot(&st, off, rb, cb, &d, x, ldx, g * G, s, CPG, NT, 0);
+            if (g < nsafe) group_dot(row, acc, off, rb, cb, &d, x, ldx, g * G, s, CPG, NT, 1);
+            else group_dot(row, acc, off, rb, cb, &d, x, ldx, g * G, s, CPG, NT, 0);
         }
-        affine_streams_store(&st, NT, sk, ng, xsum, span, y, ldy, r, h);
+        for (int i = 0; i < nr; i++)
+            for (int j = 0; j < NT; j++)
+                y[(size_t)j * ldy + ri[i]] = affine_row_y(sk, rs[i], wmat_biases(W, (size_t)ri[i]), ng, xsum + (size_t)j * (ng + 16), span, acc[i][j]);
     }
 }
 
-#define MV_BITS_NT(CPG)                                                             \
-    switch (NT) {                                                                   \
-    case 1: mv_bits_k(W, x, ldx, y, ldy, r0, r1, scratch, CPG, 1); break;           \
-    case 2: mv_bits_k(W, x, ldx, y, ldy, r0, r1, scratch, CPG, 2); break;           \
-    case 3: mv_bits_k(W, x, ldx, y, ldy, r0, r1, scratch, CPG, 3); break;           \
-    default: mv_bits_k(W, x, ldx, y, ldy, r0, r1, scratch, CPG, 4); break;          \
+#define MV_BITS_SK(CPG, NT)                                                                           \
+    do {                                                                                              \
+        if (W->sb_kind == WT_BF16) mv_bits_k(W, x, ldx, y, ldy, r0, r1, scratch, CPG, NT, WT_BF16);   \
+        else if (W->sb_kind == WT_F16) mv_bits_k(W, x, ldx, y, ldy, r0, r1, scratch, CPG, NT, WT_F16); \
+        else mv_bits_k(W, x, ldx, y, ldy, r0, r1, scratch, CPG, NT, WT_F32);                          \
+    } while (0)
+
+#define MV_BITS_NT(CPG)                                   \
+    switch (NT) {                                         \
+    case 1: MV_BITS_SK(CPG, 1); break;                    \
+    case 2: MV_BITS_SK(CPG, 2); break;                    \
+    case 3: MV_BITS_SK(CPG, 3); break;                    \
+    default: MV_BITS_SK(CPG, 4); break;                   \
     }
 
 TGT void mv_affine_bits_avx512(const wmat *W, const float *x, int ldx, int NT, float *y, int ldy, int r0, int r1, float *scratch) {
