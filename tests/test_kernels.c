@@ -18,7 +18,7 @@ int main(void) {
     printf("kernel sets:");
     for (int i = 0; i < ns; i++) printf(" %s", sets[i]->name);
     printf("\n");
-    int maxc = 512, maxT = 20;
+    int maxc = 2176, maxT = 20;
     kernel_ctx ref = {.tp = NULL, .ks = &kernels_generic};
     ref.scratch_per_thread = KERNEL_SCRATCH(maxc);
     ref.scratch = malloc(sizeof(float) * ref.scratch_per_thread * 2);
@@ -32,8 +32,9 @@ int main(void) {
         {WT_AFFINE, 8, 128, WT_F16}, {WT_AFFINE, 8, 32, WT_BF16},
     };
     /* widths that are not whole 64-byte blocks (96, 192, 320) exercise the masked tails; 200 and 37
-     * columns (dense formats only) the 8- and 1-column tails */
-    int shapes[][2] = {{37, 128}, {100, 384}, {64, 512}, {5, 96}, {29, 192}, {70, 320}, {11, 200}, {3, 37}}; /* the last two: dense only */
+     * columns (dense formats only) the 8- and 1-column tails; 2176 columns span two prefill panel
+     * blocks (MM_PANEL_K), the second accumulating onto the first */
+    int shapes[][2] = {{37, 128}, {100, 384}, {64, 512}, {5, 96}, {29, 192}, {70, 320}, {19, 2176}, {11, 200}, {3, 37}}; /* the last two: dense only */
     int Ts[] = {1, 2, 3, 6, 7, 13, 20}; /* affine 4/8-bit: up to 16 tokens take matvec passes, 20 the panels */
     for (int s = 0; s < ns; s++) {
         kernel_ctx kc = ref;

@@ -16,7 +16,11 @@ typedef void (*mm_rows_fn)(const wmat *W, const float *x, int T, int ldx, float 
 #define MM_TILE_ROWS 4
 #define ATTN_QB 8         /* attention: query rows per block (attention.h) */
 #define MM_PANEL_ROWS 64 /* prefill: rows expanded into one k-major panel */
-#define MM_PANEL_K 128   /* prefill: depth of one panel block */
+/* prefill: depth of one panel block. 64 x 2048 f32 (512 KB) lives in L2, not L1, but each
+ * 6-token tile then runs the whole depth in registers: y is read back once per 2048 columns
+ * instead of once per 128, and x arrives as long rows the prefetchers follow (pp512 1B 4-bit
+ * 162-168 -> 180-183 tok/s against 128, docs/performance.md item 31) */
+#define MM_PANEL_K 2048
 #define KERNEL_SCRATCH(cols) \
     ((size_t)MM_TILE_ROWS * (size_t)(cols) + (size_t)(MM_PANEL_ROWS + 16) * MM_PANEL_K + 3 * (size_t)(cols) + 1024)
 

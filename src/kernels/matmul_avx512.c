@@ -372,7 +372,7 @@ TGT static void mv_affine(const wmat *W, const float *x, int ldx, int NT, float 
 }
 
 /* ---- matrix-matrix (prefill): MM_PANEL_ROWS (64) rows at a time are expanded to
- * f32 into a k-major panel (MM_PANEL_K deep), then MT (6) tokens x 64 rows
+ * f32 into a k-major panel (MM_PANEL_K deep, L2-resident), then MT (6) tokens x 64 rows
  * accumulate in 24 registers with broadcast x; y rows are contiguous, so there
  * are no horizontal sums. ---- */
 /* Row i of the panel block as f32: tmp[i][0..kn) for rows r..r+nr (zeros past nr). */
@@ -509,11 +509,9 @@ TGT static void mm_panels(const wmat *W, const float *x, int T, int ldx, float *
         int nr = r1 - r < MM_PANEL_ROWS ? r1 - r : MM_PANEL_ROWS;
         for (int k0 = 0; k0 < K; k0 += MM_PANEL_K) {
             int kn = K - k0 < MM_PANEL_K ? K - k0 : MM_PANEL_K;
+            /* each row's piece of a block is long (1 KB of 4-bit codes at full depth): the hardware
+             * prefetchers follow it, and prefetching the next block in one burst was no faster */
             expand_panel(W, r, nr, k0, kn, P, tmp);
-            /* The next panel block's weights come from DRAM one short piece per row, too
-             * scattered for the hardware prefetchers: expanding them stalled on every row
-             * (15 % of the 4-bit GEMM). Fetched now, they arrive while the tokens run. */
-            wmat_prefetch_next(W, r, r1, MM_PANEL_ROWS, k0, MM_PANEL_K);
             panel_tokens(panel_tile, MT, MM_PANEL_ROWS, P, kn, x + k0, T, ldx, y + r, ldy, nr, k0 > 0, side);
         }
     }
