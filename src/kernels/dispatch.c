@@ -81,9 +81,10 @@ static int use_bf16(const kernel_ctx *kc, const wmat *W) {
 
 /* The int8 path applies to affine weights when it is switched on (matmul_q8.h). */
 static int use_q8(const kernel_ctx *kc, const wmat *W, int T) {
-    /* codes other than 4/8-bit: decode and short prompts only; for longer prompts decoding them
-     * again for every token tile costs more than the exact panel GEMM (1B 6-bit pp512: 119 vs 138 tok/s) */
-    if (W->kind == WT_AFFINE && W->bits != 4 && W->bits != 8 && T > 16) return 0;
+    /* codes other than 4-bit: decode and short prompts only; for longer prompts the int8 row kernel
+     * (one int32 -> f32 step per 64-code group and token) runs slower than the exact panel GEMM
+     * (1B 6-bit pp512: 119 vs 138 tok/s; 8-bit, after the 2048-deep panels: 142-152 vs 152-168) */
+    if (W->kind == WT_AFFINE && W->bits != 4 && T > 16) return 0;
     return kc->precision == KERNEL_PRECISION_INT8 && kc->xq8 && q8_supported(W) && T <= kc->xq8_tokens && W->cols <= kc->xq8_cols;
 }
 
