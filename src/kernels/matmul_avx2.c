@@ -264,7 +264,8 @@ TGT static void a2_panels(const wmat *W, const float *x, int T, int ldx, float *
                 if (i < nr) a2_row(W, &d, r + i, k0, kn, tmp + (size_t)i * A2_DEPTH);
                 for (int k = 0; k < kn; k++) P[(size_t)k * A2_ROWS + i] = i < nr ? tmp[(size_t)i * A2_DEPTH + k] : 0.0f;
             }
-            /* the next block's scattered row pieces, fetched while the tokens run (see mm_panels, AVX-512) */
+            /* the next block's row pieces (A2_DEPTH columns: short pieces, too scattered for the hardware
+             * prefetchers), fetched while the tokens run */
             wmat_prefetch_next(W, r, r1, A2_ROWS, k0, A2_DEPTH);
             panel_tokens(a2_tile, A2_MT, A2_ROWS, P, kn, x + k0, T, ldx, y + r, ldy, nr, k0 > 0, side);
         }
