@@ -88,6 +88,10 @@ int main(int argc, char **argv) {
     kernel_ctx kc = {.tp = tp_create(threads)};
     kc.scratch_per_thread = KERNEL_SCRATCH(cols);
     kc.scratch = malloc(sizeof(float) * kc.scratch_per_thread * tp_size(kc.tp));
+    size_t prep_bytes = (k_prep_bytes(tp_size(kc.tp), cols) + 63) & ~(size_t)63;
+    void *prep_mem = aligned_alloc(64, prep_bytes);
+    memset(prep_mem, 0, prep_bytes);
+    k_prep_init(&kc, prep_mem, tp_size(kc.tp), cols);
     struct { const char *name; wt_kind k; int bits; } fmts[] = {{"bf16", WT_BF16, 0}, {"q8", WT_AFFINE, 8}, {"q6", WT_AFFINE, 6}, {"q4", WT_AFFINE, 4}, {"q3", WT_AFFINE, 3}};
     size_t xn = (size_t)T * (size_t)(rows > cols ? rows : cols);
     float *x = malloc(sizeof(float) * xn), *y = malloc(sizeof(float) * xn);

@@ -40,6 +40,12 @@ int main(void) {
         kernel_ctx kc = ref;
         kc.ks = sets[s];
         kc.tp = tp_create(2);
+        /* prepared-activation buffers as a loaded model has them: a thread reuses its preparation
+         * across the chunks of one call (guided chunks: several per thread on these shapes) */
+        size_t prep_bytes = (k_prep_bytes(2, maxc) + 63) & ~(size_t)63;
+        void *prep_mem = aligned_alloc(64, prep_bytes);
+        memset(prep_mem, 0, prep_bytes);
+        k_prep_init(&kc, prep_mem, 2, maxc);
         double worst = 0;
         for (size_t f = 0; f < sizeof fm / sizeof fm[0]; f++)
             for (size_t sh = 0; sh < sizeof shapes / sizeof shapes[0]; sh++) {
@@ -96,6 +102,36 @@ int main(void) {
             free(xb);
             drop(&o);
         }
+        /* the same activation buffer rewritten between two calls: no chunk of the second may reuse
+         * what the first prepared */
+        {
+            struct { wt_kind k; int bits, group; } rf[] = {{WT_AFFINE, 4, 64}, {WT_AFFINE, 8, 64}, {WT_AFFINE, 6, 64}, {WT_BF16, 0, 0}};
+            float *x2 = malloc(sizeof(float) * maxT * maxc);
+            for (size_t f = 0; f < sizeof rf / sizeof rf[0]; f++)
+                for (int T = 1; T <= 3; T += 2) {
+                    owned o = make(rf[f].k, 100, 512, rf[f].bits, rf[f].group, WT_BF16), orec = {0};
+                    if (rf[f].k == WT_AFFINE) orec = as_records(&o);
+                    const wmat *Wk = rf[f].k == WT_AFFINE ? &orec.m : &o.m;
+                    memcpy(x2, x, sizeof(float) * maxT * maxc);
+                    k_matmul(&kc, Wk, x2, T, maxc, y, 100);
+                    for (int i = 0; i < maxT * maxc; i++) x2[i] = 0.1f - 0.5f * x2[i];
+                    k_matmul(&ref, &o.m, x2, T, maxc, yr, 100);
+                    k_matmul(&kc, Wk, x2, T, maxc, y, 100);
+                    double bad = 0;
+                    for (int t = 0; t < T; t++)
+                        for (int r = 0; r < 100; r++) {
+                            wmat_row_f32(&o.m, r, wrow);
+                            double mag = 0;
+                            for (int c = 0; c < 512; c++) mag += fabs((double)wrow[c] * x2[(size_t)t * maxc + c]);
+                            bad = fmax(bad, fabs((double)y[t * 100 + r] - yr[t * 100 + r]) / (mag + 1e-6));
+                        }
+                    CHECK(bad <= 1e-5, "%s: activations rewritten in place, kind %d bits %d T=%d: error %g of sum|w x|", sets[s]->name, rf[f].k,
+                          rf[f].bits, T, bad);
+                    drop(&o);
+                    drop(&orec);
+                }
+            free(x2);
+        }
         /* silu(gate) * up against the reference, |gate| up to 20 */
         {
             float g1[300], g2[300], up[300];
@@ -113,6 +149,7 @@ int main(void) {
             CHECK(fabsf(d - dr) <= 1e-5f * n, "%s dot n=%d", sets[s]->name, n);
         }
         tp_free(kc.tp);
+        free(prep_mem);
     }
     free(x), free(y), free(yr), free(wrow), free(ref.scratch);
     return tu_finish("test_kernels");

@@ -93,50 +93,112 @@ static void to_bf16(kernel_ctx *kc, const float *x, int T, int ldx, int cols) {
         for (int c = 0; c < cols; c++) kc->xbf[(size_t)t * ldx + c] = f32_to_bf16(x[(size_t)t * ldx + c]);
 }
 
-/* Rows per chunk, in whole panels: one chunk per thread for small matrices
- * (claiming costs more than the balance buys), about four per thread for
- * large ones (a stalled thread then holds back a quarter of its share). */
-static int chunk_rows(const kernel_ctx *kc, const wmat *W) {
-    int rows = W->rows, per = (W->row_bytes * (size_t)rows < ((size_t)4 << 20)) ? 1 : 4;
-    int want = (rows + per * tp_size(kc->tp) - 1) / (per * tp_size(kc->tp));
-    want = (want + MM_PANEL_ROWS - 1) / MM_PANEL_ROWS * MM_PANEL_ROWS;
-    return want < MM_PANEL_ROWS ? MM_PANEL_ROWS : want;
-}
-
+/* How a job's rows are cut into the chunks the threads claim.
+ * Prompts (GEMM panels): whole panels of equal size, one chunk per thread for small matrices
+ * (claiming costs more than the balance buys) and about four per thread for large ones (a
+ * stalled thread then holds back a quarter of its share).
+ * Matrix-vector passes (decode, short prompts): guided self-scheduling. Each chunk takes 1/(2n)
+ * of the rows not yet handed out (n threads), so the first chunks are large and the last ones
+ * small, and a thread that runs ahead picks up small pieces at the end instead of waiting while
+ * another finishes a whole equal chunk. The smallest chunk is a thread's share / max(4, 2 log2 n)
+ * (and MM_GUIDED_MIN rows): every chunk restarts its row streams, which on 2 cores cost as much
+ * as finer tails saved (1B 8-bit decode -4 % with 32-row tails), while the slowest of more
+ * threads lags further behind the rest. On a 16-core Xeon 1B decode gained 5-15 %
+ * (docs/performance.md, item 33). */
 #define MM_MAX 4
+#define MM_CHUNKS 1024     /* most chunks in one job */
+#define MM_GUIDED_T 16     /* up to this many tokens the kernels take matrix-vector passes */
+#define MM_GUIDED_ALIGN 16 /* rows */
+#define MM_GUIDED_MIN 32
 
 typedef struct {
     kernel_ctx *kc;
     const wmat *W[MM_MAX];
     float *y[MM_MAX];
-    int ldy[MM_MAX], step[MM_MAX], first[MM_MAX + 1]; /* chunk ranges per matrix */
+    int ldy[MM_MAX];
     const float *x;
     int n, T, ldx;
     q8_act qa;       /* int8 activations (quantized once for the first int8-capable matrix) */
     int q8[MM_MAX];  /* matrix i takes the int8 path */
+    uint64_t call;   /* this call's id (mm_prep) */
+    int nch;         /* chunk c: rows [r0[c], r1[c]) of matrix mat[c] */
+    int r0[MM_CHUNKS], r1[MM_CHUNKS];
+    unsigned char mat[MM_CHUNKS];
 } mm_job;
+
+static int fixed_rows(const wmat *W, int nt) {
+    int rows = W->rows, per = (W->row_bytes * (size_t)rows < ((size_t)4 << 20)) ? 1 : 4;
+    int want = (rows + per * nt - 1) / (per * nt);
+    want = (want + MM_PANEL_ROWS - 1) / MM_PANEL_ROWS * MM_PANEL_ROWS;
+    return want < MM_PANEL_ROWS ? MM_PANEL_ROWS : want;
+}
+
+/* Appends the chunks of matrix i (guided: none under `least` rows); 0 if they do not fit. */
+static int add_chunks(mm_job *j, int i, int guided, int nt, int least) {
+    int R = j->W[i]->rows, step = guided ? 0 : fixed_rows(j->W[i], nt), lg = 0;
+    while ((2 << lg) <= nt) lg++; /* floor(log2 nt) */
+    int tail = R / (nt * (2 * lg > 4 ? 2 * lg : 4));
+    if (tail < least) tail = least;
+    for (int r = 0; r < R;) {
+        if (j->nch == MM_CHUNKS) return 0;
+        int rem = R - r, sz = step;
+        if (guided) {
+            sz = (rem + 2 * nt - 1) / (2 * nt);
+            if (sz < tail) sz = tail;
+            sz = (sz + MM_GUIDED_ALIGN - 1) / MM_GUIDED_ALIGN * MM_GUIDED_ALIGN;
+        }
+        if (sz > rem) sz = rem;
+        j->r0[j->nch] = r, j->r1[j->nch] = r + sz, j->mat[j->nch] = (unsigned char)i, j->nch++;
+        r += sz;
+    }
+    return 1;
+}
+
+static void plan_chunks(mm_job *j, int nt) {
+    int guided = j->T <= MM_GUIDED_T && nt > 1, m = j->n < MM_MAX ? j->n : MM_MAX;
+    for (int least = MM_GUIDED_MIN;; least *= 2) { /* a larger least chunk until they fit (hundreds of threads) */
+        j->nch = 0;
+        int ok = 1;
+        for (int i = 0; i < m && ok; i++) ok = add_chunks(j, i, guided, nt, least);
+        if (ok) return;
+        guided = 1;
+    }
+}
 
 static void mm_chunk(void *p, int chunk, int tid) {
     mm_job *j = p;
-    int i = 0;
-    while (chunk >= j->first[i + 1]) i++;
+    int i = j->mat[chunk], r0 = j->r0[chunk], r1 = j->r1[chunk];
     kernel_ctx *kc = j->kc;
     const wmat *W = j->W[i];
-    int r0 = (chunk - j->first[i]) * j->step[i], r1 = r0 + j->step[i] < W->rows ? r0 + j->step[i] : W->rows;
     if (j->q8[i]) q8_mm_rows(W, &j->qa, j->T, j->y[i], j->ldy[i], r0, r1);
     else if (use_bf16(kc, W)) kc->ks->mm_rows_bf16(W, kc->xbf, j->T, j->ldx, j->y[i], j->ldy[i], r0, r1);
-    else kc->ks->mm_rows(W, j->x, j->T, j->ldx, j->y[i], j->ldy[i], r0, r1, kc->scratch + (size_t)tid * kc->scratch_per_thread);
+    else {
+        mm_prep *pp = kc->prep ? &kc->prep[tid] : NULL;
+        if (pp) pp->call = j->call;
+        kc->ks->mm_rows(W, j->x, j->T, j->ldx, j->y[i], j->ldy[i], r0, r1, kc->scratch + (size_t)tid * kc->scratch_per_thread, pp);
+    }
+}
+
+static size_t prep_head(int nthreads) { return ((size_t)nthreads * sizeof(mm_prep) + 63) & ~(size_t)63; }
+
+size_t k_prep_bytes(int nthreads, int cols) { return prep_head(nthreads) + (size_t)nthreads * MM_PREP_FLOATS(cols) * sizeof(float); }
+
+void k_prep_init(kernel_ctx *kc, void *mem, int nthreads, int cols) {
+    mm_prep *p = mem;
+    float *buf = (float *)(void *)((char *)mem + prep_head(nthreads));
+    for (int i = 0; i < nthreads; i++) p[i].buf = buf + (size_t)i * MM_PREP_FLOATS(cols);
+    kc->prep = p;
 }
 
 void k_matmul_multi(kernel_ctx *kc, const wmat *const *W, int n, const float *x, int T, int ldx, float *const *y, const int *ldy) {
-    mm_job j = {.kc = kc, .x = x, .n = n, .T = T, .ldx = ldx};
+    mm_job j; /* not zero-initialized: 9 KB of chunk ranges, all set by plan_chunks */
+    j.kc = kc, j.x = x, j.n = n, j.T = T, j.ldx = ldx, j.call = ++kc->mm_calls;
+    memset(j.q8, 0, sizeof j.q8);
     int converted = 0, quantized = 0;
     for (int i = 0; i < n && i < MM_MAX; i++) {
         j.W[i] = W[i];
         j.y[i] = y[i];
         j.ldy[i] = ldy[i];
-        j.step[i] = chunk_rows(kc, W[i]);
-        j.first[i + 1] = j.first[i] + (W[i]->rows + j.step[i] - 1) / j.step[i];
         if (use_q8(kc, W[i], T)) {
             if (!quantized) q8_quantize(&j.qa, kc->xq8, W[i], x, T, ldx), quantized = 1;
             j.q8[i] = q8_act_fits(&j.qa, W[i]);
@@ -146,7 +208,8 @@ void k_matmul_multi(kernel_ctx *kc, const wmat *const *W, int n, const float *x,
             converted = 1;
         }
     }
-    tp_run(kc->tp, j.first[n < MM_MAX ? n : MM_MAX], mm_chunk, &j);
+    plan_chunks(&j, tp_size(kc->tp));
+    tp_run(kc->tp, j.nch, mm_chunk, &j);
 }
 
 void k_matmul(kernel_ctx *kc, const wmat *W, const float *x, int T, int ldx, float *y, int ldy) {

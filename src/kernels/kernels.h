@@ -10,9 +10,34 @@
 #include "kernels/threadpool.h"
 #include "kernels/wmat.h"
 
+/* Activations a matrix-vector kernel prepares (transposed to the code planes, group sums,
+ * permuted to even/odd order) once per matmul call and thread: the dispatcher cuts a call into
+ * many chunks (guided scheduling, dispatch.c), and each chunk redoing it cost the most where the
+ * chunks are smallest (16 threads; docs/performance.md, item 33). The dispatcher sets `call`
+ * before each chunk; a kernel asks mm_prep_reuse whether buf already holds what it needs. */
+typedef struct {
+    uint64_t call;     /* the matmul call now running */
+    uint64_t prepared; /* the call whose activations buf holds (0: none) */
+    const float *x;    /* ... which activations */
+    uint64_t key;      /* ... in which layout (kernel-defined) */
+    float *buf;        /* MM_PREP_FLOATS(cols) floats */
+} mm_prep;
+/* up to 4 tokens of: cols floats padded to a whole block, and a sum per group of >= 32 */
+#define MM_PREP_FLOATS(cols) (4 * ((size_t)(cols) + (size_t)(cols) / 32 + 160))
+
+/* True when p (may be NULL) holds this call's preparation of (x, key); otherwise records that it
+ * is about to, and the caller prepares into p->buf. */
+static inline bool mm_prep_reuse(mm_prep *p, const float *x, uint64_t key) {
+    if (!p) return false;
+    if (p->prepared == p->call && p->x == x && p->key == key) return true;
+    p->prepared = p->call, p->x = x, p->key = key;
+    return false;
+}
+
 /* Per-row-range matmul: y[t][r] = sum_c W[r][c] * x[t][c] for r in [r0, r1).
- * x (T, ldx) row-major, y (T, ldy). `scratch` holds at least KERNEL_SCRATCH(cols) floats. */
-typedef void (*mm_rows_fn)(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch);
+ * x (T, ldx) row-major, y (T, ldy). `scratch` holds at least KERNEL_SCRATCH(cols) floats;
+ * `prep` (NULL: none) is this thread's prepared-activation buffer. */
+typedef void (*mm_rows_fn)(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch, mm_prep *prep);
 #define MM_TILE_ROWS 4
 #define ATTN_QB 8         /* attention: query rows per block (attention.h) */
 #define MM_PANEL_ROWS 64 /* prefill: rows expanded into one k-major panel */
@@ -139,6 +164,8 @@ typedef struct {
     const kernel_set *ks;
     float *scratch;      /* nthreads * scratch_per_thread */
     size_t scratch_per_thread;
+    mm_prep *prep;       /* per thread (NULL: kernels prepare activations per chunk) */
+    uint64_t mm_calls;   /* matmul calls so far (the prep buffers' call ids) */
     int precision;       /* KERNEL_PRECISION_F32 (exact, default), _BF16 or _INT8 */
     uint16_t *xbf;       /* bf16 activations for the bf16 path: (max_T, max_cols) */
     void *xq8;           /* int8 path: q8_act_bytes(xq8_tokens, xq8_cols) of activation buffer */
@@ -147,6 +174,11 @@ typedef struct {
 #define KERNEL_PRECISION_F32 0
 #define KERNEL_PRECISION_BF16 1
 #define KERNEL_PRECISION_INT8 2
+
+/* The prepared-activation buffers of nthreads threads for activations up to cols wide: bytes
+ * of zeroed, 64-byte aligned memory k_prep_init lays out and points kc->prep into. */
+size_t k_prep_bytes(int nthreads, int cols);
+void k_prep_init(kernel_ctx *kc, void *mem, int nthreads, int cols);
 
 /* Threaded matmul over all rows: y (T, ldy) = x (T, ldx) @ W^T. */
 void k_matmul(kernel_ctx *kc, const wmat *W, const float *x, int T, int ldx, float *y, int ldy);

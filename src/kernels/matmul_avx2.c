@@ -195,32 +195,36 @@ AI TGT static inline void a2_mv_k(const wmat *W, const float *x, int ldx, const 
 
 #define A2_MV_NT(PL)                                                                       \
     switch (NT) {                                                                          \
-    case 1: a2_mv_k(W, x, ldx, xp, y, ldy, r0, r1, scratch, PL, 1, 2); break;              \
-    case 2: a2_mv_k(W, x, ldx, xp, y, ldy, r0, r1, scratch, PL, 2, 1); break;              \
-    case 3: a2_mv_k(W, x, ldx, xp, y, ldy, r0, r1, scratch, PL, 3, 1); break;              \
-    default: a2_mv_k(W, x, ldx, xp, y, ldy, r0, r1, scratch, PL, 4, 1); break;             \
+    case 1: a2_mv_k(W, x, ldx, xp, y, ldy, r0, r1, base, PL, 1, 2); break;                 \
+    case 2: a2_mv_k(W, x, ldx, xp, y, ldy, r0, r1, base, PL, 2, 1); break;                 \
+    case 3: a2_mv_k(W, x, ldx, xp, y, ldy, r0, r1, base, PL, 3, 1); break;                 \
+    default: a2_mv_k(W, x, ldx, xp, y, ldy, r0, r1, base, PL, 4, 1); break;                \
     }
 
-/* scratch: the group sums of NT tokens, then their plane-transposed activations
- * (KERNEL_SCRATCH(cols) is ample). */
-TGT static void a2_mv(const wmat *W, const float *x, int ldx, int NT, float *y, int ldy, int r0, int r1, float *scratch) {
-    float *xp = scratch;
+/* The group sums of NT tokens, then their plane-transposed activations, in prep's buffer
+ * (else in scratch: KERNEL_SCRATCH(cols) is ample). */
+TGT static void a2_mv(const wmat *W, const float *x, int ldx, int NT, float *y, int ldy, int r0, int r1, float *scratch, mm_prep *prep) {
+    float *base = prep && W->kind == WT_AFFINE ? prep->buf : scratch, *xp = base;
+    int planes = W->kind == WT_AFFINE && (W->bits == 4 || W->bits == 8) && W->group % (8 * 32 / W->bits) == 0;
+    bool ready = W->kind == WT_AFFINE && mm_prep_reuse(prep, x, (uint64_t)NT << 48 | (uint64_t)W->cols << 16 | (uint64_t)W->group << 4 | (uint64_t)(planes ? W->bits : 0));
     if (W->kind == WT_AFFINE) {
         int G = W->group, ng = W->cols / G;
-        for (int j = 0; j < NT; j++)
-            for (int g = 0; g < ng; g++) {
-                __m256 xs = _mm256_setzero_ps();
-                for (int c = g * G; c < (g + 1) * G; c += 8) xs = _mm256_add_ps(xs, _mm256_loadu_ps(x + (size_t)j * ldx + c));
-                scratch[(size_t)j * ng + g] = hsum8(xs);
-            }
-        xp = scratch + (size_t)NT * ng;
+        if (!ready)
+            for (int j = 0; j < NT; j++)
+                for (int g = 0; g < ng; g++) {
+                    __m256 xs = _mm256_setzero_ps();
+                    for (int c = g * G; c < (g + 1) * G; c += 8) xs = _mm256_add_ps(xs, _mm256_loadu_ps(x + (size_t)j * ldx + c));
+                    base[(size_t)j * ng + g] = hsum8(xs);
+                }
+        xp = base + (size_t)NT * ng;
     }
-    if (W->kind == WT_AFFINE && (W->bits == 4 || W->bits == 8) && W->group % (8 * 32 / W->bits) == 0) {
+    if (planes) {
         int n = W->cols, S = 32 / W->bits;
-        for (int j = 0; j < NT; j++)
-            for (int c = 0; c < n; c += 8 * S)
-                for (int p = 0; p < S; p++)
-                    for (int m = 0; m < 8; m++) xp[(size_t)j * n + c + 8 * p + m] = x[(size_t)j * ldx + c + S * m + p];
+        if (!ready)
+            for (int j = 0; j < NT; j++)
+                for (int c = 0; c < n; c += 8 * S)
+                    for (int p = 0; p < S; p++)
+                        for (int m = 0; m < 8; m++) xp[(size_t)j * n + c + 8 * p + m] = x[(size_t)j * ldx + c + S * m + p];
         if (W->bits == 4) A2_MV_NT(4) else A2_MV_NT(8)
         return;
     }
@@ -272,14 +276,14 @@ TGT static void a2_panels(const wmat *W, const float *x, int T, int ldx, float *
     }
 }
 
-TGT static void mm_rows_avx2(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch) {
+TGT static void mm_rows_avx2(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch, mm_prep *prep) {
     if (!a2_fused(W)) {
         mm_rows_expanded(W, x, T, ldx, y, ldy, r0, r1, scratch, dot_avx2);
         return;
     }
     if (T <= A2_MAX_T) {
         for (int t = 0; t < T; t += A2_TOKENS)
-            a2_mv(W, x + (size_t)t * ldx, ldx, T - t < A2_TOKENS ? T - t : A2_TOKENS, y + (size_t)t * ldy, ldy, r0, r1, scratch);
+            a2_mv(W, x + (size_t)t * ldx, ldx, T - t < A2_TOKENS ? T - t : A2_TOKENS, y + (size_t)t * ldy, ldy, r0, r1, scratch, prep);
         return;
     }
     a2_panels(W, x, T, ldx, y, ldy, r0, r1, scratch);

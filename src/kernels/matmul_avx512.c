@@ -118,11 +118,13 @@ TGT static void permute_x4(const float *x, float *xp, int n);
  * stream: adjacent rows (one short stream per row, restarted every block) kept the
  * prefetchers' streams too short to fill the memory pipeline. */
 __attribute__((always_inline)) TGT static inline void mv_bf16_k(const wmat *W, const float *x, int ldx, float *y, int ldy, int r0, int r1, float *xp,
-                                                                const int NT) {
+                                                                mm_prep *prep, const int NT) {
     int n = W->cols;
     size_t rb = W->row_stride;
     int n32 = n & ~31;
-    for (int j = 0; j < NT; j++) permute_x4(x + (size_t)j * ldx, xp + (size_t)j * n32, n32);
+    if (prep) xp = prep->buf;
+    if (!mm_prep_reuse(prep, x, (uint64_t)NT << 32 | (uint64_t)n32 << 4 | 1u))
+        for (int j = 0; j < NT; j++) permute_x4(x + (size_t)j * ldx, xp + (size_t)j * n32, n32);
     const __m512i hi_mask = _mm512_set1_epi32((int)0xffff0000u);
     const int h = (r1 - r0 + BF_STREAMS - 1) / BF_STREAMS;
     for (int r = r0; r < r0 + h; r++) {
@@ -156,18 +158,18 @@ __attribute__((always_inline)) TGT static inline void mv_bf16_k(const wmat *W, c
 }
 
 /* NT (1..MV_TOKENS) tokens of x (row stride ldx) into y (row stride ldy). */
-TGT static void mv_bf16(const wmat *W, const float *x, int ldx, int NT, float *y, int ldy, int r0, int r1, float *xp) {
+TGT static void mv_bf16(const wmat *W, const float *x, int ldx, int NT, float *y, int ldy, int r0, int r1, float *xp, mm_prep *prep) {
     switch (NT) {
-    case 1: mv_bf16_k(W, x, ldx, y, ldy, r0, r1, xp, 1); break;
-    case 2: mv_bf16_k(W, x, ldx, y, ldy, r0, r1, xp, 2); break;
-    case 3: mv_bf16_k(W, x, ldx, y, ldy, r0, r1, xp, 3); break;
-    default: mv_bf16_k(W, x, ldx, y, ldy, r0, r1, xp, 4); break;
+    case 1: mv_bf16_k(W, x, ldx, y, ldy, r0, r1, xp, prep, 1); break;
+    case 2: mv_bf16_k(W, x, ldx, y, ldy, r0, r1, xp, prep, 2); break;
+    case 3: mv_bf16_k(W, x, ldx, y, ldy, r0, r1, xp, prep, 3); break;
+    default: mv_bf16_k(W, x, ldx, y, ldy, r0, r1, xp, prep, 4); break;
     }
 }
 
-TGT static void mv_dense(const wmat *W, const float *x, float *y, int r0, int r1, float *scratch) {
+TGT static void mv_dense(const wmat *W, const float *x, float *y, int r0, int r1, float *scratch, mm_prep *prep) {
     switch (W->kind) {
-    case WT_BF16: mv_bf16(W, x, 0, 1, y, 0, r0, r1, scratch); break;
+    case WT_BF16: mv_bf16(W, x, 0, 1, y, 0, r0, r1, scratch, prep); break;
     case WT_F16: mv_dense_k(W, x, y, r0, r1, WT_F16); break;
     default: mv_dense_k(W, x, y, r0, r1, WT_F32); break;
     }
@@ -285,16 +287,17 @@ __attribute__((always_inline)) TGT static inline void planes(__m512i v, int bits
 /* NT tokens (1..MV_TOKENS) of x (row stride ldx) against rows [r0, r1); scales and biases of kind
  * sk (a compile-time constant, like every loop bound over streams and tokens). */
 __attribute__((always_inline)) TGT static inline void mv_affine_k(const wmat *W, const float *x, int ldx, float *y, int ldy, int r0, int r1, float *scratch,
-                                                                  const int bits, const int nsc, const int NT, const wt_kind sk) {
+                                                                  mm_prep *prep, const int bits, const int nsc, const int NT, const wt_kind sk) {
     const int n = W->cols, G = W->group, ng = n / G, S = 32 / bits, B = 16 * S, gsh = __builtin_ctz((unsigned)G);
     const int nb = n / B * B, nround = (n + B - 1) / B * B; /* codes in whole blocks; padded width */
     const size_t bb = (size_t)B * bits / 8;
-    float *xp = scratch, *xsum = xp + (size_t)NT * nround; /* token j: xp + j * nround, xsum + j * (ng + 16) */
-    for (int j = 0; j < NT; j++) {
-        const float *xj = x + (size_t)j * ldx;
-        x_planes(xj, xp + (size_t)j * nround, n, S);
-        group_sums(xj, G, ng, xsum + (size_t)j * (ng + 16));
-    }
+    float *xp = prep ? prep->buf : scratch, *xsum = xp + (size_t)NT * nround; /* token j: xp + j * nround, xsum + j * (ng + 16) */
+    if (!mm_prep_reuse(prep, x, (uint64_t)NT << 48 | (uint64_t)n << 16 | (uint64_t)G << 4 | (uint64_t)S))
+        for (int j = 0; j < NT; j++) {
+            const float *xj = x + (size_t)j * ldx;
+            x_planes(xj, xp + (size_t)j * nround, n, S);
+            group_sums(xj, G, ng, xsum + (size_t)j * (ng + 16));
+        }
     __m512i sidx, widx;
     lane_indices(S, G, &sidx, &widx);
     const __m512i mask = _mm512_set1_epi32((int)(((1u << bits) - 1u) << (23 - bits))), one = _mm512_set1_epi32(0x3f800000);
@@ -342,9 +345,9 @@ __attribute__((always_inline)) TGT static inline void mv_affine_k(const wmat *W,
 
 #define MV_AFFINE_SK(bits, nsc, NT)                                                                               \
     do {                                                                                                          \
-        if (W->sb_kind == WT_BF16) mv_affine_k(W, x, ldx, y, ldy, r0, r1, scratch, bits, nsc, NT, WT_BF16);       \
-        else if (W->sb_kind == WT_F16) mv_affine_k(W, x, ldx, y, ldy, r0, r1, scratch, bits, nsc, NT, WT_F16);    \
-        else mv_affine_k(W, x, ldx, y, ldy, r0, r1, scratch, bits, nsc, NT, WT_F32);                              \
+        if (W->sb_kind == WT_BF16) mv_affine_k(W, x, ldx, y, ldy, r0, r1, scratch, prep, bits, nsc, NT, WT_BF16); \
+        else if (W->sb_kind == WT_F16) mv_affine_k(W, x, ldx, y, ldy, r0, r1, scratch, prep, bits, nsc, NT, WT_F16); \
+        else mv_affine_k(W, x, ldx, y, ldy, r0, r1, scratch, prep, bits, nsc, NT, WT_F32);                        \
     } while (0)
 
 #define MV_AFFINE_NT(bits, nsc)                                                                                   \
@@ -358,7 +361,7 @@ __attribute__((always_inline)) TGT static inline void mv_affine_k(const wmat *W,
     } while (0)
 
 /* NT (1..MV_TOKENS) tokens of x, row stride ldx, into y (row stride ldy). */
-TGT static void mv_affine(const wmat *W, const float *x, int ldx, int NT, float *y, int ldy, int r0, int r1, float *scratch) {
+TGT static void mv_affine(const wmat *W, const float *x, int ldx, int NT, float *y, int ldy, int r0, int r1, float *scratch, mm_prep *prep) {
     /* groups per 64-byte block: 1 (group >= block), 2 or 4 */
     int nsc = W->group >= 16 * 32 / W->bits ? 1 : 16 * 32 / W->bits / W->group;
     if (W->bits == 4) {
@@ -517,23 +520,23 @@ TGT static void mm_panels(const wmat *W, const float *x, int T, int ldx, float *
     }
 }
 
-TGT static void mm_rows_avx512(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch) {
+TGT static void mm_rows_avx512(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch, mm_prep *prep) {
     int blk = W->kind == WT_AFFINE ? 16 * 32 / (W->bits ? W->bits : 1) : 0; /* codes per 64-byte block */
     bool fused = W->kind != WT_AFFINE || ((W->bits == 4 || W->bits == 8) && (W->group == 32 || W->group == 64 || W->group == 128) && (blk % W->group == 0 || W->group % blk == 0));
     /* short prompts: weights decoded once per pass of up to MV_TOKENS tokens cost less
      * than expanding every panel to f32 */
     if (fused && W->kind == WT_BF16 && T <= MV_MAX_T_BF16) {
         for (int t = 0; t < T; t += MV_TOKENS)
-            mv_bf16(W, x + (size_t)t * ldx, ldx, T - t < MV_TOKENS ? T - t : MV_TOKENS, y + (size_t)t * ldy, ldy, r0, r1, scratch);
+            mv_bf16(W, x + (size_t)t * ldx, ldx, T - t < MV_TOKENS ? T - t : MV_TOKENS, y + (size_t)t * ldy, ldy, r0, r1, scratch, prep);
         return;
     }
     if (fused && W->kind != WT_AFFINE && T <= 2) {
-        for (int t = 0; t < T; t++) mv_dense(W, x + (size_t)t * ldx, y + (size_t)t * ldy, r0, r1, scratch);
+        for (int t = 0; t < T; t++) mv_dense(W, x + (size_t)t * ldx, y + (size_t)t * ldy, r0, r1, scratch, prep);
         return;
     }
     if (fused && W->kind == WT_AFFINE && T <= MV_MAX_T) {
         for (int t = 0; t < T; t += MV_TOKENS)
-            mv_affine(W, x + (size_t)t * ldx, ldx, T - t < MV_TOKENS ? T - t : MV_TOKENS, y + (size_t)t * ldy, ldy, r0, r1, scratch);
+            mv_affine(W, x + (size_t)t * ldx, ldx, T - t < MV_TOKENS ? T - t : MV_TOKENS, y + (size_t)t * ldy, ldy, r0, r1, scratch, prep);
         return;
     }
     /* other widths (2, 3, 5, 6 bits) with groups of 32, 64 or 128 */

@@ -38,7 +38,8 @@ void panel_tokens(panel_tile_fn tile, int mt, int prows, const float *P, int kn,
     }
 }
 
-static void mm_rows_generic(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch) {
+static void mm_rows_generic(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch, mm_prep *prep) {
+    (void)prep;
     mm_rows_expanded(W, x, T, ldx, y, ldy, r0, r1, scratch, dot_generic);
 }
 

@@ -62,16 +62,18 @@ static void mv_dense(const wmat *W, const float *x, float *y, int r0, int r1) {
  *   y = 2^bits (sum_g s_g sum (1 + q/2^bits) x - sum_g s_g xsum_g) + sum_g b_g xsum_g. */
 #define PLANE(v, sh) vreinterpretq_f32_u32(vbslq_u32(mask, (sh) >= 0 ? vshlq_n_u32(v, (sh) >= 0 ? (sh) : 0) : vshrq_n_u32(v, (sh) < 0 ? -(sh) : 1), one))
 
-static void mv_affine(const wmat *W, const float *x, float *y, int r0, int r1, float *scratch) {
+static void mv_affine(const wmat *W, const float *x, float *y, int r0, int r1, float *scratch, mm_prep *prep) {
     const int n = W->cols, G = W->group, ng = n / G, bits = W->bits, S = 32 / bits, B = 4 * S;
-    float *xp = scratch, *xsum = scratch + n;
-    for (int c = 0; c < n; c += B) /* per block of 4 words: xp[j * 4 + m] = x[S m + j] */
-        for (int j = 0; j < S; j++)
-            for (int m = 0; m < 4; m++) xp[c + j * 4 + m] = x[c + S * m + j];
-    for (int g = 0; g < ng; g++) {
-        float s = 0.0f;
-        for (int k = 0; k < G; k++) s += x[g * G + k];
-        xsum[g] = s;
+    float *xp = prep ? prep->buf : scratch, *xsum = xp + n;
+    if (!mm_prep_reuse(prep, x, (uint64_t)n << 16 | (uint64_t)G << 4 | (uint64_t)S)) {
+        for (int c = 0; c < n; c += B) /* per block of 4 words: xp[j * 4 + m] = x[S m + j] */
+            for (int j = 0; j < S; j++)
+                for (int m = 0; m < 4; m++) xp[c + j * 4 + m] = x[c + S * m + j];
+        for (int g = 0; g < ng; g++) {
+            float s = 0.0f;
+            for (int k = 0; k < G; k++) s += x[g * G + k];
+            xsum[g] = s;
+        }
     }
     const uint32x4_t mask = vdupq_n_u32(((1u << bits) - 1u) << (23 - bits)), one = vdupq_n_u32(0x3f800000u);
     const float span = (float)(1 << bits);
@@ -109,13 +111,13 @@ static void mv_affine(const wmat *W, const float *x, float *y, int r0, int r1, f
     }
 }
 
-static void mm_rows_neon(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch) {
+static void mm_rows_neon(const wmat *W, const float *x, int T, int ldx, float *y, int ldy, int r0, int r1, float *scratch, mm_prep *prep) {
     if (T <= 2 && W->kind != WT_AFFINE) {
         for (int t = 0; t < T; t++) mv_dense(W, x + (size_t)t * ldx, y + (size_t)t * ldy, r0, r1);
         return;
     }
     if (T <= 2 && (W->bits == 4 || W->bits == 8) && W->group % 32 == 0) {
-        for (int t = 0; t < T; t++) mv_affine(W, x + (size_t)t * ldx, y + (size_t)t * ldy, r0, r1, scratch);
+        for (int t = 0; t < T; t++) mv_affine(W, x + (size_t)t * ldx, y + (size_t)t * ldy, r0, r1, scratch, prep);
         return;
     }
     mm_rows_expanded(W, x, T, ldx, y, ldy, r0, r1, scratch, dot_neon);

@@ -65,10 +65,16 @@ ffai_status ffai_model_load(const char *model, const ffai_model_options *opt, ff
     m->kc.scratch_per_thread = KERNEL_SCRATCH(maxc);
     m->scratch_bytes = m->kc.scratch_per_thread * sizeof(float) * (size_t)tp_size(m->kc.tp);
     m->kc.scratch = mem_alloc(m->scratch_bytes);
-    if (!m->kc.scratch) {
+    m->prep_bytes = k_prep_bytes(tp_size(m->kc.tp), maxc);
+    void *prep = mem_alloc(m->prep_bytes);
+    if (!m->kc.scratch || !prep) {
+        mem_free(prep, m->prep_bytes);
+        mem_free(m->kc.scratch, m->scratch_bytes);
+        m->kc.scratch = NULL;
         st = ffai_fail(err, FFAI_ERR_NOMEM, "out of memory for kernel scratch");
         goto fail_acct;
     }
+    k_prep_init(&m->kc, prep, tp_size(m->kc.tp), maxc);
     if (opt && opt->precision == FFAI_PRECISION_BF16) {
         if (!m->kc.ks->mm_rows_bf16) {
             st = ffai_fail(err, FFAI_ERR_UNSUPPORTED, "bf16 precision needs AVX-512 BF16 (kernels in use: %s)", m->kc.ks->name);
@@ -114,6 +120,7 @@ void ffai_model_free(ffai_model *m) {
     if (!m) return;
     if (m->kc.xbf) mem_free(m->kc.xbf, m->xbf_bytes);
     if (m->kc.xq8) mem_free(m->kc.xq8, m->xq8_bytes);
+    if (m->kc.prep) mem_free(m->kc.prep, m->prep_bytes);
     if (m->kc.scratch) {
         mem_free(m->kc.scratch, m->scratch_bytes);
         mem_account(-(long long)st_total_bytes(&m->st));

@@ -43,7 +43,7 @@ struct ffai_model {
     size_t records_len;
     float embed_scale;  /* 1, or sqrt(hidden) rounded like HF */
     kernel_ctx kc;
-    size_t scratch_bytes;
+    size_t scratch_bytes, prep_bytes;
     size_t xbf_bytes, xq8_bytes;
     char quant_label[32];
     char dtype[8];
