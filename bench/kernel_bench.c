@@ -88,7 +88,7 @@ int main(int argc, char **argv) {
     kernel_ctx kc = {.tp = tp_create(threads)};
     kc.scratch_per_thread = KERNEL_SCRATCH(cols);
     kc.scratch = malloc(sizeof(float) * kc.scratch_per_thread * tp_size(kc.tp));
-    size_t prep_bytes = (k_prep_bytes(tp_size(kc.tp), cols) + 63) & ~(size_t)63;
+    size_t prep_bytes = k_prep_bytes(tp_size(kc.tp), cols);
     void *prep_mem = aligned_alloc(64, prep_bytes);
     memset(prep_mem, 0, prep_bytes);
     k_prep_init(&kc, prep_mem, tp_size(kc.tp), cols);

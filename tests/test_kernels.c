@@ -42,7 +42,7 @@ int main(void) {
         kc.tp = tp_create(2);
         /* prepared-activation buffers as a loaded model has them: a thread reuses its preparation
          * across the chunks of one call (guided chunks: several per thread on these shapes) */
-        size_t prep_bytes = (k_prep_bytes(2, maxc) + 63) & ~(size_t)63;
+        size_t prep_bytes = k_prep_bytes(2, maxc);
         void *prep_mem = aligned_alloc(64, prep_bytes);
         memset(prep_mem, 0, prep_bytes);
         k_prep_init(&kc, prep_mem, 2, maxc);

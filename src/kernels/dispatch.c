@@ -103,8 +103,8 @@ static void to_bf16(kernel_ctx *kc, const float *x, int T, int ldx, int cols) {
  * another finishes a whole equal chunk. The smallest chunk is a thread's share / max(4, 2 log2 n)
  * (and MM_GUIDED_MIN rows): every chunk restarts its row streams, which on 2 cores cost as much
  * as finer tails saved (1B 8-bit decode -4 % with 32-row tails), while the slowest of more
- * threads lags further behind the rest. On a 16-core Xeon 1B decode gained 5-15 %
- * (docs/performance.md, item 33). */
+ * threads lags further behind the rest. On a 16-core Xeon 1B decode gained 2-15 % (medians;
+ * docs/performance.md, item 33). */
 #define MM_MAX 4
 #define MM_CHUNKS 1024     /* most chunks in one job */
 #define MM_GUIDED_T 16     /* up to this many tokens the kernels take matrix-vector passes */

@@ -22,8 +22,9 @@ typedef struct {
     uint64_t key;      /* ... in which layout (kernel-defined) */
     float *buf;        /* MM_PREP_FLOATS(cols) floats */
 } mm_prep;
-/* up to 4 tokens of: cols floats padded to a whole block, and a sum per group of >= 32 */
-#define MM_PREP_FLOATS(cols) (4 * ((size_t)(cols) + (size_t)(cols) / 32 + 160))
+/* up to 4 tokens of: cols floats padded to a whole block, and a sum per group of >= 32; whole
+ * 64-byte lines, so no two threads' buffers share one */
+#define MM_PREP_FLOATS(cols) ((4 * ((size_t)(cols) + (size_t)(cols) / 32 + 160) + 15) & ~(size_t)15)
 
 /* True when p (may be NULL) holds this call's preparation of (x, key); otherwise records that it
  * is about to, and the caller prepares into p->buf. */
@@ -176,7 +177,7 @@ typedef struct {
 #define KERNEL_PRECISION_INT8 2
 
 /* The prepared-activation buffers of nthreads threads for activations up to cols wide: bytes
- * of zeroed, 64-byte aligned memory k_prep_init lays out and points kc->prep into. */
+ * (a multiple of 64) of zeroed, 64-byte aligned memory k_prep_init lays out and points kc->prep into. */
 size_t k_prep_bytes(int nthreads, int cols);
 void k_prep_init(kernel_ctx *kc, void *mem, int nthreads, int cols);
 
