@@ -69,13 +69,26 @@ char *tu_read_file(const char *path, size_t *len) {
 }
 
 #include <unistd.h>
-const char *tu_tmpdir(void) {
+static const char *make_tmpdir(void) {
     static char bufs[8][256];
     static int slot = 0;
     char *b = bufs[slot++ & 7];
     snprintf(b, 256, "%s/ffai-test-XXXXXX", env_or("TMPDIR", "/tmp"));
     if (!mkdtemp(b)) return NULL;
     return b;
+}
+
+/* The first temporary directory a test asks for opens a scratch root that is removed at
+ * exit, so no test leaves directories behind whether or not it calls tu_scratch_begin. */
+static char scratch_root[256], scratch_old[256];
+static int scratch_had_old, scratch_at_exit;
+
+const char *tu_tmpdir(void) {
+    if (!scratch_root[0]) {
+        if (!tu_scratch_begin()) return NULL;
+        if (!scratch_at_exit) atexit(tu_scratch_end), scratch_at_exit = 1;
+    }
+    return make_tmpdir();
 }
 
 int tu_finish(const char *name) {
@@ -103,14 +116,12 @@ int tu_rmtree(const char *path) {
     return rc | rmdir(path);
 }
 
-static char scratch_root[256], scratch_old[256];
-static int scratch_had_old;
-
 const char *tu_scratch_begin(void) {
+    if (scratch_root[0]) return scratch_root; /* already inside one */
     const char *old = getenv("TMPDIR");
     scratch_had_old = old != NULL;
     snprintf(scratch_old, sizeof scratch_old, "%s", old ? old : "");
-    const char *d = tu_tmpdir();
+    const char *d = make_tmpdir();
     if (!d) return NULL;
     snprintf(scratch_root, sizeof scratch_root, "%s", d);
     setenv("TMPDIR", scratch_root, 1);

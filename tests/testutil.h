@@ -29,12 +29,14 @@ const char *tu_bin(void);
 const char *tu_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Reads a whole file; *len gets its size. Caller frees. NULL on failure. */
 char *tu_read_file(const char *path, size_t *len);
-/* Makes a fresh temporary directory; returns its path (static storage per call slot). */
+/* Makes a fresh temporary directory inside the test's scratch root (opened on first use,
+ * removed at exit); returns its path (static storage per call slot). */
 const char *tu_tmpdir(void);
 /* Removes a directory tree (like rm -rf). Returns 0 on success. */
 int tu_rmtree(const char *path);
 /* Makes a fresh temporary directory and points $TMPDIR at it, so every later
- * tu_tmpdir() lands inside; tu_scratch_end() removes it all. */
+ * tu_tmpdir() lands inside (returns the open one if there is one); tu_scratch_end()
+ * removes it all. */
 const char *tu_scratch_begin(void);
 void tu_scratch_end(void);
 /* Prints "<name>: N passed, M failed" and returns the exit code. */
