@@ -4,9 +4,15 @@
 #include "kernels/kernels.h"
 
 void k_rmsnorm(float *out, const float *x, const float *w, int n, float eps) {
-    /* like HF: mean of squares in float32 (we accumulate in double, then round) */
-    double ss = 0.0;
-    for (int i = 0; i < n; i++) ss += (double)x[i] * x[i];
+    /* like HF: mean of squares in float32 (we accumulate in double, then round), in eight
+     * independent sums: one chain of dependent double adds took 2.0 us per 2048-wide row
+     * on the development machine, eight 1.5 */
+    double acc[8] = {0};
+    int j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (int k = 0; k < 8; k++) acc[k] += (double)x[j + k] * x[j + k];
+    double ss = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (; j < n; j++) ss += (double)x[j] * x[j];
     float scale = (float)(1.0 / sqrt(ss / n + (double)eps));
     if (w)
         for (int i = 0; i < n; i++) out[i] = x[i] * scale * w[i];
