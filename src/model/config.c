@@ -188,8 +188,8 @@ ffai_status cfg_load(const char *dir, model_config *cfg, ffai_error *err) {
         st = ffai_fail(err, FFAI_ERR_FORMAT, "%s: num_key_value_heads (%d) does not divide num_attention_heads (%d)", path, cfg->n_kv_heads, cfg->n_heads);
         goto done;
     }
-    if (cfg->head_dim <= 0 || cfg->head_dim % 2 != 0 || cfg->head_dim > 1024) {
-        st = ffai_fail(err, FFAI_ERR_FORMAT, "%s: head_dim (%d) must be even and in 2..1024", path, cfg->head_dim);
+    if (cfg->head_dim <= 0 || cfg->head_dim % 2 != 0 || cfg->head_dim > MAX_HEAD_DIM) {
+        st = ffai_fail(err, FFAI_ERR_FORMAT, "%s: head_dim (%d) must be even and in 2..%d", path, cfg->head_dim, MAX_HEAD_DIM);
         goto done;
     }
     cfg->max_pos = get_int(cfgobj, "max_position_embeddings", 4096);

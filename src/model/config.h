@@ -60,6 +60,8 @@ typedef struct {
     char torch_dtype[16];
 } model_config;
 
+#define MAX_HEAD_DIM 1024 /* the largest head_dim cfg_load accepts (per-head stack buffers) */
+
 /* Parses <dir>/config.json (and generation_config.json when present).
  * Required fields missing or inconsistent -> FFAI_ERR_FORMAT naming the field.
  * `arch_defaults` is applied by the arch layer afterwards (see arch.h). */

@@ -17,6 +17,49 @@ typedef struct {
     int layer, n, pos0;
 } attn_job;
 
+/* Token t's query heads of KV group kh and its key head kh, made ready for attention: the
+ * Q/K norms (ARCH_QK_NORM), rotary embedding, then the new key and value into layer l's
+ * cache. K is cached per KV head in blocks of KBLK keys (kernels.h: k_index), so scores run
+ * along keys; V per KV head, so P.V reads each head's values as one contiguous run. An f16
+ * cache rounds them to halves. Tasks of distinct (t, kh) touch disjoint data, so they run in
+ * parallel: decode does this inside its attention task, prefill as a region of its own. */
+static void qkv_head_ready(ffai_context *c, int l, int t, int pos0, int kh) {
+    const ffai_model *m = c->m;
+    const model_config *cfg = &m->cfg;
+    const layer_weights *L = &m->layers[l];
+    int hd = cfg->head_dim, nkvh = cfg->n_kv_heads, group = cfg->n_heads / nkvh, nq = cfg->n_heads * hd, nkv = nkvh * hd, pos = pos0 + t;
+    float eps = (float)cfg->rms_eps;
+    float *q = c->q + (size_t)t * nq + (size_t)kh * group * hd, *k = c->k + (size_t)t * nkv + (size_t)kh * hd;
+    const float *v = c->v + (size_t)t * nkv + (size_t)kh * hd;
+    if (m->arch->flags & ARCH_QK_NORM) {
+        for (int h = 0; h < group; h++) k_rmsnorm(q + (size_t)h * hd, q + (size_t)h * hd, L->q_norm, hd, eps);
+        k_rmsnorm(k, k, L->k_norm, hd, eps);
+    }
+    int half = hd / 2;
+    const float *cs = (L->sliding ? c->rope_lcos : c->rope_cos) + (size_t)pos * half, *sn = (L->sliding ? c->rope_lsin : c->rope_sin) + (size_t)pos * half;
+    for (int h = 0; h < group; h++) k_rope(q + (size_t)h * hd, cs, sn, hd);
+    k_rope(k, cs, sn, hd);
+    if (!m->kv_f16) {
+        float *K = (float *)c->k_cache[l] + (size_t)kh * c->k_head_stride, *V = (float *)c->v_cache[l] + (size_t)kh * c->v_head_stride;
+        for (int d = 0; d < hd; d++) K[k_index(pos, d, hd)] = k[d];
+        memcpy(V + (size_t)pos * hd, v, (size_t)hd * sizeof(float));
+        return;
+    }
+    const kernel_set *ks = m->kc.ks;
+    uint16_t *K = (uint16_t *)c->k_cache[l] + (size_t)kh * c->k_head_stride, *V = (uint16_t *)c->v_cache[l] + (size_t)kh * c->v_head_stride;
+    uint16_t kh16[MAX_HEAD_DIM];
+    ks->f2h(k, kh16, (size_t)hd);
+    for (int d = 0; d < hd; d++) K[k_index(pos, d, hd)] = kh16[d];
+    ks->f2h(v, V + (size_t)pos * hd, (size_t)hd);
+}
+
+static void qkv_ready_task(void *p, int task, int tid) {
+    (void)tid;
+    attn_job *j = p;
+    int nkv = j->c->m->cfg.n_kv_heads;
+    qkv_head_ready(j->c, j->layer, task / nkv, j->pos0, task % nkv);
+}
+
 static attn_rows_job attn_head(const attn_job *j, int kh) {
     const ffai_context *c = j->c;
     const model_config *cfg = &c->m->cfg;
@@ -42,6 +85,7 @@ static void attn_task(void *p, int task, int tid) {
     const model_config *cfg = &c->m->cfg;
     int nkv = cfg->n_kv_heads, hd = cfg->head_dim, group = cfg->n_heads / nkv, t = task / nkv, kh = task % nkv;
     size_t off = (size_t)t * cfg->n_heads * hd + (size_t)kh * group * hd;
+    qkv_head_ready(c, j->layer, t, j->pos0, kh); /* one token: the task owns its heads' new K and V */
     attn_rows_job r = attn_head(j, kh);
     r.q = c->q + off, r.qstride = (size_t)hd, r.nq = group;
     r.qpos0 = j->pos0 + t, r.step = 0;
@@ -66,36 +110,6 @@ static void attn_block_task(void *p, int chunk, int tid) {
     }
 }
 
-/* New keys and values (c->k, c->v: n tokens at pos0) into layer l's cache. K is cached per KV
- * head in blocks of KBLK keys (kernels.h: k_index), so scores run along keys; V per KV head,
- * so P.V reads each head's values as one contiguous run. An f16 cache rounds them to halves:
- * V straight into the cache, K through c->att (free until the attention writes it; n * nkv
- * halves fit since nkv <= nq). */
-static void kv_store(ffai_context *c, int l, int n, int pos0) {
-    const model_config *cfg = &c->m->cfg;
-    int hd = cfg->head_dim, nkvh = cfg->n_kv_heads, nkv = nkvh * hd;
-    if (!c->m->kv_f16) {
-        float *K = c->k_cache[l], *V = c->v_cache[l];
-        for (int t = 0; t < n; t++)
-            for (int h = 0; h < nkvh; h++) {
-                const float *kt = c->k + (size_t)t * nkv + (size_t)h * hd;
-                for (int d = 0; d < hd; d++) K[(size_t)h * c->k_head_stride + k_index(pos0 + t, d, hd)] = kt[d];
-                memcpy(V + (size_t)h * c->v_head_stride + (size_t)(pos0 + t) * hd, c->v + (size_t)t * nkv + (size_t)h * hd, (size_t)hd * sizeof(float));
-            }
-        return;
-    }
-    const kernel_set *ks = c->m->kc.ks;
-    uint16_t *K = c->k_cache[l], *V = c->v_cache[l];
-    uint16_t *kh = (uint16_t *)(void *)c->att;
-    ks->f2h(c->k, kh, (size_t)n * nkv);
-    for (int t = 0; t < n; t++)
-        for (int h = 0; h < nkvh; h++) {
-            const uint16_t *kt = kh + (size_t)t * nkv + (size_t)h * hd;
-            for (int d = 0; d < hd; d++) K[(size_t)h * c->k_head_stride + k_index(pos0 + t, d, hd)] = kt[d];
-            ks->f2h(c->v + (size_t)t * nkv + (size_t)h * hd, V + (size_t)h * c->v_head_stride + (size_t)(pos0 + t) * hd, (size_t)hd);
-        }
-}
-
 static void add_bias(float *y, const float *b, int n, int width, int ld) {
     if (!b) return;
     for (int t = 0; t < n; t++)
@@ -110,9 +124,8 @@ void forward_batch(ffai_context *c, const int32_t *ids, int n) {
     ffai_model *m = c->m;
     const model_config *cfg = &m->cfg;
     kernel_ctx *kc = &m->kc;
-    unsigned fl = m->arch->flags;
     int H = cfg->hidden_size, hd = cfg->head_dim, nh = cfg->n_heads, nkvh = cfg->n_kv_heads;
-    int nq = nh * hd, nkv = nkvh * hd, I = cfg->intermediate_size, half = hd / 2;
+    int nq = nh * hd, nkv = nkvh * hd, I = cfg->intermediate_size;
     float eps = (float)cfg->rms_eps;
     int pos0 = c->pos;
     double t0 = clock_now(), t1;
@@ -139,23 +152,15 @@ void forward_batch(ffai_context *c, const int32_t *ids, int n) {
         add_bias(c->q, L->bq, n, nq, nq);
         add_bias(c->k, L->bk, n, nkv, nkv);
         add_bias(c->v, L->bv, n, nkv, nkv);
-        if (fl & ARCH_QK_NORM) {
-            for (int t = 0; t < n * nh; t++) k_rmsnorm(c->q + (size_t)t * hd, c->q + (size_t)t * hd, L->q_norm, hd, eps);
-            for (int t = 0; t < n * nkvh; t++) k_rmsnorm(c->k + (size_t)t * hd, c->k + (size_t)t * hd, L->k_norm, hd, eps);
-        }
         LAP(norm);
-        const float *rc = L->sliding ? c->rope_lcos : c->rope_cos, *rs = L->sliding ? c->rope_lsin : c->rope_sin;
-        for (int t = 0; t < n; t++) {
-            const float *cs = rc + (size_t)(pos0 + t) * half, *sn = rs + (size_t)(pos0 + t) * half;
-            for (int h = 0; h < nh; h++) k_rope(c->q + (size_t)t * nq + (size_t)h * hd, cs, sn, hd);
-            for (int h = 0; h < nkvh; h++) k_rope(c->k + (size_t)t * nkv + (size_t)h * hd, cs, sn, hd);
-        }
-        kv_store(c, l, n, pos0);
-        LAP(rope);
         attn_job aj = {c, l, n, pos0};
         /* one chunk per task; threads claim them one at a time, which also balances the causal rows */
-        if (n > 1) tp_run(kc->tp, (n + ATTN_QB - 1) / ATTN_QB * cfg->n_kv_heads, attn_block_task, &aj);
-        else tp_run(kc->tp, n * cfg->n_kv_heads, attn_task, &aj);
+        if (n > 1) {
+            tp_run(kc->tp, n * cfg->n_kv_heads, qkv_ready_task, &aj);
+            LAP(rope);
+            tp_run(kc->tp, (n + ATTN_QB - 1) / ATTN_QB * cfg->n_kv_heads, attn_block_task, &aj);
+        } else
+            tp_run(kc->tp, cfg->n_kv_heads, attn_task, &aj);
         LAP(attention);
         k_matmul(kc, &L->wo, c->att, n, nq, c->tmp, H);
         LAP(matmul);
