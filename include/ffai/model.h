@@ -86,6 +86,10 @@ size_t ffai_context_kv_used_bytes(const ffai_context *c);
 size_t ffai_context_kv_total_bytes(const ffai_context *c);
 const ffai_model *ffai_context_model(const ffai_context *c);
 
+/* The first index of the maximum of v[0..n) (greedy sampling's token: the same index the
+ * sampler's temperature-0 scan picks), the scan split over the model's threads. */
+int32_t ffai_context_argmax(ffai_context *c, const float *v, int n);
+
 /* Per-operation time accumulated by a context (seconds). */
 typedef struct {
     double matmul, attention, norm, rope, sampling, other;

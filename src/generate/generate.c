@@ -39,7 +39,7 @@ ffai_status ffai_generate(ffai_context *c, const int32_t *prompt, int n_prompt, 
     while (gen < p->max_tokens) {
         double ts = clock_now() - excl;
         int32_t tok;
-        if (p->temperature <= 0.0f && p->repeat_penalty == 1.0f) tok = ffai_sampler_sample(smp, logits, hist, nh); /* greedy reads only */
+        if (p->temperature <= 0.0f && p->repeat_penalty == 1.0f) tok = ffai_context_argmax(c, logits, V); /* greedy: the sampler's pick, on every thread */
         else {
             memcpy(work, logits, (size_t)V * sizeof *work);
             tok = ffai_sampler_sample(smp, work, hist, nh);

@@ -1,4 +1,4 @@
-/* ops.c — row-wise reference ops: norms, activations, RoPE. */
+/* ops.c — row-wise reference ops: norms, activations, RoPE, argmax. */
 #include <math.h>
 
 #include "kernels/kernels.h"
@@ -49,4 +49,51 @@ void k_rope(float *x, const float *cos, const float *sin, int hd) {
         x[i] = a * cos[i] - b * sin[i];
         x[i + h] = b * cos[i] + a * sin[i];
     }
+}
+
+/* max over v[i0..i1) skipping NaNs (from -inf), then the first index holding it (-1: none) */
+static void argmax_range(const float *v, int i0, int i1, float *mx_out, int *idx_out) {
+    float mx = -INFINITY;
+    for (int i = i0; i < i1; i++) mx = v[i] > mx ? v[i] : mx;
+    *mx_out = mx, *idx_out = -1;
+    for (int i = i0; i < i1; i++)
+        if (v[i] == mx) {
+            *idx_out = i;
+            return;
+        }
+}
+
+#define ARGMAX_PARTS 64
+#define ARGMAX_MIN 16384 /* shorter vectors: one scan, no region */
+
+typedef struct {
+    const float *v;
+    int n, parts;
+    float mx[ARGMAX_PARTS];
+    int idx[ARGMAX_PARTS];
+} argmax_job;
+
+static void argmax_task(void *p, int part, int tid) {
+    (void)tid;
+    argmax_job *j = p;
+    int i0, i1;
+    tp_split(j->n, 16, part, j->parts, &i0, &i1);
+    argmax_range(j->v, i0, i1, &j->mx[part], &j->idx[part]);
+}
+
+int k_argmax(tpool *tp, const float *v, int n) {
+    if (n <= 0 || isnan(v[0])) return 0; /* the scan's start value: nothing compares above a NaN */
+    argmax_job j = {.v = v, .n = n, .parts = 1};
+    int threads = tp ? tp_size(tp) : 1;
+    if (threads > 1 && n >= ARGMAX_MIN) {
+        j.parts = 2 * threads < ARGMAX_PARTS ? 2 * threads : ARGMAX_PARTS;
+        tp_run(tp, j.parts, argmax_task, &j);
+    } else
+        argmax_range(v, 0, n, &j.mx[0], &j.idx[0]);
+    /* v[0] is a number, so the scan's maximum is the largest non-NaN value; its first index */
+    float best = -INFINITY;
+    int at = -1;
+    for (int k = 0; k < j.parts; k++)
+        if (j.idx[k] >= 0 && (at < 0 || j.mx[k] > best)) best = j.mx[k], at = j.idx[k];
+    return at < 0 ? 0 : at;
 }

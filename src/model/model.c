@@ -311,3 +311,5 @@ size_t ffai_context_kv_total_bytes(const ffai_context *c) { return c->kv_bytes; 
 void ffai_context_op_times(const ffai_context *c, ffai_op_times *out) { *out = c->times; }
 void ffai_context_op_times_reset(ffai_context *c) { memset(&c->times, 0, sizeof c->times); }
 void ffai_context_add_sampling_time(ffai_context *c, double seconds) { c->times.sampling += seconds; }
+
+int32_t ffai_context_argmax(ffai_context *c, const float *v, int n) { return k_argmax(c->m->kc.tp, v, n); }
