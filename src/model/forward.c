@@ -53,11 +53,17 @@ static void qkv_head_ready(ffai_context *c, int l, int t, int pos0, int kh) {
     ks->f2h(v, V + (size_t)pos * hd, (size_t)hd);
 }
 
+/* Prompts: one task per (KV head, block of KBLK cache positions), so the K-cache lines a task
+ * writes are its own (tasks by token had threads writing the same lines: no faster than one
+ * thread). */
+static int qkv_ready_tasks(const attn_job *j) { return ((j->pos0 + j->n - 1) / KBLK - j->pos0 / KBLK + 1) * j->c->m->cfg.n_kv_heads; }
+
 static void qkv_ready_task(void *p, int task, int tid) {
     (void)tid;
     attn_job *j = p;
-    int nkv = j->c->m->cfg.n_kv_heads;
-    qkv_head_ready(j->c, j->layer, task / nkv, j->pos0, task % nkv);
+    int nkv = j->c->m->cfg.n_kv_heads, kh = task % nkv, blk = j->pos0 / KBLK + task / nkv;
+    int s0 = blk * KBLK > j->pos0 ? blk * KBLK : j->pos0, s1 = (blk + 1) * KBLK < j->pos0 + j->n ? (blk + 1) * KBLK : j->pos0 + j->n;
+    for (int s = s0; s < s1; s++) qkv_head_ready(j->c, j->layer, s - j->pos0, j->pos0, kh);
 }
 
 static attn_rows_job attn_head(const attn_job *j, int kh) {
@@ -116,8 +122,83 @@ static void add_bias(float *y, const float *b, int n, int width, int ld) {
         for (int i = 0; i < width; i++) y[(size_t)t * ld + i] += b[i];
 }
 
-static void norm_rows(float *out, const float *x, const float *w, int n, int width, float eps) {
-    for (int t = 0; t < n; t++) k_rmsnorm(out + (size_t)t * width, x + (size_t)t * width, w, width, eps);
+/* ---- the row-wise steps between the matmuls. Prompts run them over tokens on every
+ * thread; one token runs them on the caller (a region's barrier costs more than a row). ---- */
+typedef struct {
+    float *x, *out, *add;
+    const float *pre_w, *w;
+    int n, width, parts;
+    float eps;
+} rows_job;
+
+/* token t: add = norm(add, pre_w) (if pre_w); x += add (if add); out = norm(x, w) (if w) */
+static void rows_range(const rows_job *j, int t0, int t1) {
+    for (int t = t0; t < t1; t++) {
+        float *xt = j->x + (size_t)t * j->width;
+        if (j->add) {
+            float *at = j->add + (size_t)t * j->width;
+            if (j->pre_w) k_rmsnorm(at, at, j->pre_w, j->width, j->eps);
+            for (int i = 0; i < j->width; i++) xt[i] += at[i];
+        }
+        if (j->w) k_rmsnorm(j->out + (size_t)t * j->width, xt, j->w, j->width, j->eps);
+    }
+}
+
+static void rows_task(void *p, int part, int tid) {
+    (void)tid;
+    const rows_job *j = p;
+    int t0, t1;
+    tp_split(j->n, 1, part, j->parts, &t0, &t1);
+    rows_range(j, t0, t1);
+}
+
+static void rows_run(tpool *tp, rows_job *j) {
+    int th = tp_size(tp);
+    j->parts = j->n < 4 * th ? j->n : 4 * th;
+    if (j->n > 1 && th > 1) tp_run(tp, j->parts, rows_task, j);
+    else rows_range(j, 0, j->n);
+}
+
+/* out = norm(x, w) over n rows */
+static void norm_rows(tpool *tp, float *out, float *x, const float *w, int n, int width, float eps) {
+    rows_job j = {.x = x, .out = out, .w = w, .n = n, .width = width, .eps = eps};
+    rows_run(tp, &j);
+}
+
+/* The residual step after attention or the MLP: x += norm(add, pre_w) (pre_w: Gemma's
+ * post-norms, else NULL), then out = norm(x, w) for the next block (w NULL: none). */
+static void residual_norm(tpool *tp, float *x, float *add, const float *pre_w, float *out, const float *w, int n, int width, float eps) {
+    rows_job j = {.x = x, .out = out, .add = add, .pre_w = pre_w, .w = w, .n = n, .width = width, .eps = eps};
+    rows_run(tp, &j);
+}
+
+/* gate = act(gate) * up over count values, in parts of whole cache lines on every thread */
+typedef struct {
+    const kernel_set *ks;
+    float *gate;
+    const float *up;
+    int count, parts, act;
+} act_job;
+
+static void act_task(void *p, int part, int tid) {
+    (void)tid;
+    const act_job *j = p;
+    int i0, i1;
+    tp_split(j->count, 16, part, j->parts, &i0, &i1);
+    if (i1 <= i0) return;
+    switch (j->act) {
+    case ACT_SILU: j->ks->silu_mul(j->gate + i0, j->up + i0, i1 - i0); break;
+    case ACT_GELU_TANH: k_gelu_tanh_mul(j->gate + i0, j->up + i0, i1 - i0); break;
+    case ACT_GELU: k_gelu_mul(j->gate + i0, j->up + i0, i1 - i0); break;
+    }
+}
+
+static void act_run(const kernel_ctx *kc, int act, float *gate, const float *up, int count) {
+    act_job j = {kc->ks, gate, up, count, 1, act};
+    int th = tp_size(kc->tp), lines = (count + 15) / 16;
+    j.parts = lines < 2 * th ? lines : 2 * th;
+    if (j.parts > 1) tp_run(kc->tp, j.parts, act_task, &j);
+    else act_task(&j, 0, 0);
 }
 
 void forward_batch(ffai_context *c, const int32_t *ids, int n) {
@@ -138,10 +219,10 @@ void forward_batch(ffai_context *c, const int32_t *ids, int n) {
             for (int i = 0; i < H; i++) xt[i] *= m->embed_scale;
     }
     LAP(other);
+    norm_rows(kc->tp, c->xn, c->x, m->layers[0].attn_norm, n, H, eps);
+    LAP(norm);
     for (int l = 0; l < cfg->n_layers; l++) {
         const layer_weights *L = &m->layers[l];
-        norm_rows(c->xn, c->x, L->attn_norm, n, H, eps);
-        LAP(norm);
         {
             const wmat *W[3] = {&L->wq, &L->wk, &L->wv};
             float *Y[3] = {c->q, c->k, c->v};
@@ -156,7 +237,7 @@ void forward_batch(ffai_context *c, const int32_t *ids, int n) {
         attn_job aj = {c, l, n, pos0};
         /* one chunk per task; threads claim them one at a time, which also balances the causal rows */
         if (n > 1) {
-            tp_run(kc->tp, n * cfg->n_kv_heads, qkv_ready_task, &aj);
+            tp_run(kc->tp, qkv_ready_tasks(&aj), qkv_ready_task, &aj);
             LAP(rope);
             tp_run(kc->tp, (n + ATTN_QB - 1) / ATTN_QB * cfg->n_kv_heads, attn_block_task, &aj);
         } else
@@ -165,9 +246,7 @@ void forward_batch(ffai_context *c, const int32_t *ids, int n) {
         k_matmul(kc, &L->wo, c->att, n, nq, c->tmp, H);
         LAP(matmul);
         add_bias(c->tmp, L->bo, n, H, H);
-        if (L->post_attn_norm) norm_rows(c->tmp, c->tmp, L->post_attn_norm, n, H, eps);
-        for (size_t i = 0; i < (size_t)n * H; i++) c->x[i] += c->tmp[i];
-        norm_rows(c->xn, c->x, L->ffn_norm, n, H, eps);
+        residual_norm(kc->tp, c->x, c->tmp, L->post_attn_norm, c->xn, L->ffn_norm, n, H, eps);
         LAP(norm);
         {
             const wmat *W[2] = {&L->w_gate, &L->w_up};
@@ -178,21 +257,16 @@ void forward_batch(ffai_context *c, const int32_t *ids, int n) {
         LAP(matmul);
         add_bias(c->gate, L->b_gate, n, I, I);
         add_bias(c->up, L->b_up, n, I, I);
-        switch (cfg->act) {
-        case ACT_SILU: kc->ks->silu_mul(c->gate, c->up, n * I); break;
-        case ACT_GELU_TANH: k_gelu_tanh_mul(c->gate, c->up, n * I); break;
-        case ACT_GELU: k_gelu_mul(c->gate, c->up, n * I); break;
-        }
+        act_run(kc, cfg->act, c->gate, c->up, n * I);
         LAP(other);
         k_matmul(kc, &L->w_down, c->gate, n, I, c->tmp, H);
         LAP(matmul);
         add_bias(c->tmp, L->b_down, n, H, H);
-        if (L->post_ffn_norm) norm_rows(c->tmp, c->tmp, L->post_ffn_norm, n, H, eps);
-        for (size_t i = 0; i < (size_t)n * H; i++) c->x[i] += c->tmp[i];
+        /* the residual, then the next layer's input norm (after the last layer: the final norm) */
+        int last = l + 1 == cfg->n_layers;
+        residual_norm(kc->tp, c->x, c->tmp, L->post_ffn_norm, last ? c->hfin : c->xn, last ? m->final_norm : m->layers[l + 1].attn_norm, n, H, eps);
         LAP(norm);
     }
-    norm_rows(c->hfin, c->x, m->final_norm, n, H, eps);
-    LAP(norm);
     c->pos += n;
 #undef LAP
 }
