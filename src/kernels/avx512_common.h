@@ -145,19 +145,6 @@ __attribute__((always_inline)) TGT static inline __m128i codes_window(const uint
     return _mm_maskz_loadu_epi8((__mmask16)((1u << (rb - off)) - 1u), row + off);
 }
 
-/* sum_g v_g * xsum_g over one row's ng scales or biases, converted in registers. */
-__attribute__((always_inline)) TGT static inline float sb_dot(wt_kind k, const void *row, int ng, const float *xsum) {
-    __m512 acc = _mm512_setzero_ps();
-    int g = 0;
-    for (; g + 16 <= ng; g += 16) {
-        __m512 v = k == WT_F32 ? _mm512_loadu_ps((const float *)row + g) : load_w16(k, (const uint8_t *)row, g);
-        acc = _mm512_fmadd_ps(v, _mm512_loadu_ps(xsum + g), acc);
-    }
-    float s = hsum(acc);
-    for (; g < ng; g++) s += sb_at(k, row, (size_t)g) * xsum[g];
-    return s;
-}
-
 /* 16 scales or biases from v[g..) as f32, the lanes past m zero (m: a lane mask). */
 __attribute__((always_inline)) TGT static inline __m512 sb_load16(wt_kind k, const void *v, int g, __mmask16 m) {
     if (k == WT_F32) return _mm512_maskz_loadu_ps(m, (const float *)v + g);
@@ -166,20 +153,26 @@ __attribute__((always_inline)) TGT static inline __m512 sb_load16(wt_kind k, con
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
 }
 
-/* y of one row and token from acc = sum_g s_g sum_k (1 + q_k / 2^bits) x_k (span = 2^bits,
- * xs the token's group sums, sc and bi the row's scales and biases):
- *   y = 2^bits acc + sum_g (b_g - 2^bits s_g) xsum_g,
- * the correction added lane-wise before the one horizontal sum (three sums per row, one for
- * acc and one for each dot, were ~8 % of the 4-bit kernel's vector ops on 2048-wide rows). */
-__attribute__((always_inline)) TGT static inline float affine_row_y(wt_kind sk, const void *sc, const void *bi, int ng, const float *xs, float span, __m512 acc) {
+/* hsum(t + sum_g c_g xs_g) over a row's ng groups, c_g = b_g - span s_g (sc NULL: c_g = b_g),
+ * scales and biases converted in registers and the correction added lane-wise before the one
+ * horizontal sum (a sum per dot and one for the blocks were ~8 % of the 4-bit kernel's vector
+ * ops on 2048-wide rows). */
+__attribute__((always_inline)) TGT static inline float row_y_fold(wt_kind sk, const void *sc, const void *bi, int ng, const float *xs, float span, __m512 t) {
     const __m512 sp = _mm512_set1_ps(span);
-    __m512 t = _mm512_mul_ps(acc, sp);
     for (int g = 0; g < ng; g += 16) {
         __mmask16 m = ng - g >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (ng - g)) - 1u);
-        __m512 corr = _mm512_fnmadd_ps(sb_load16(sk, sc, g, m), sp, sb_load16(sk, bi, g, m)); /* b - span s */
-        t = _mm512_fmadd_ps(corr, _mm512_maskz_loadu_ps(m, xs + g), t);
+        __m512 c = sb_load16(sk, bi, g, m);
+        if (sc) c = _mm512_fnmadd_ps(sb_load16(sk, sc, g, m), sp, c);
+        t = _mm512_fmadd_ps(c, _mm512_maskz_loadu_ps(m, xs + g), t);
     }
     return hsum(t);
+}
+
+/* y of one row and token from acc = sum_g s_g sum_k (1 + q_k / 2^bits) x_k (span = 2^bits,
+ * xs the token's group sums, sc and bi the row's scales and biases):
+ *   y = 2^bits acc + sum_g (b_g - 2^bits s_g) xsum_g. */
+__attribute__((always_inline)) TGT static inline float affine_row_y(wt_kind sk, const void *sc, const void *bi, int ng, const float *xs, float span, __m512 acc) {
+    return row_y_fold(sk, sc, bi, ng, xs, span, _mm512_mul_ps(acc, _mm512_set1_ps(span)));
 }
 
 /* Matrix-vector products for affine codes of any width 2..8 with groups of 32, 64 or 128

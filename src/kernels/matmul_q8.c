@@ -155,7 +155,7 @@ __attribute__((always_inline)) TGTQ static inline void q8_decode_k(const wmat *W
                 acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(t), _mm512_mul_ps(sv, dv), acc[i]);
             }
         }
-        for (int i = 0; i < nr; i++) y[rr[i]] = hsum(acc[i]) + sb_dot(SK, bi[i], ng, a->xs);
+        for (int i = 0; i < nr; i++) y[rr[i]] = row_y_fold(SK, NULL, bi[i], ng, a->xs, 0.0f, acc[i]);
     }
 }
 

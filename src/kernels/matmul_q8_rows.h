@@ -65,7 +65,7 @@ __attribute__((always_inline)) Q8_TGT static inline void Q8_NAME(q8_rows_n)(cons
     }
     for (int i = 0; i < NR; i++)
         for (int j = 0; j < NT; j++)
-            y[(size_t)(t0 + j) * ldy + rr[i]] = hsum(acc[i][j]) + sb_dot(W->sb_kind, rbias[i], ng, a->xs + (size_t)(t0 + j) * a->ldxs);
+            y[(size_t)(t0 + j) * ldy + rr[i]] = row_y_fold(W->sb_kind, NULL, rbias[i], ng, a->xs + (size_t)(t0 + j) * a->ldxs, 0.0f, acc[i][j]);
 }
 
 #define Q8_ROWS_NT(NR)                                                                   \
