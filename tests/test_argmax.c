@@ -33,7 +33,7 @@ static void fill(float *v, int n, int pattern, unsigned *seed) {
     case 1: v[n - 1] = 1e9f; break;                                  /* the last one */
     case 2: for (int i = 0; i < n; i += 7) v[i] = 500.0f; break;     /* a maximum in every part */
     case 3: v[0] = NAN, v[n / 2] = 1e9f; break;                      /* NaN first: index 0 */
-    case 4: for (int i = 1; i < n; i += 3) v[i] = NAN; v[n - 2] = 1e9f; break; /* NaNs skipped */
+    case 4: for (int i = 1; i < n; i += 3) v[i] = NAN; v[n > 1 ? n - 2 : 0] = 1e9f; break; /* NaNs skipped */
     case 5: for (int i = 0; i < n; i++) v[i] = -INFINITY; break;     /* all -inf */
     case 6: for (int i = 0; i < n; i++) v[i] = i % 2 ? NAN : -INFINITY; break;
     case 7: v[n / 3] = INFINITY, v[n - 1] = INFINITY; break;         /* +inf twice */
