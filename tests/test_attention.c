@@ -3,7 +3,8 @@
  * attention (attn_rows) against a double-precision softmax(q K^T) V computed directly:
  * decode rows (GQA heads of one token), prefill blocks across tile boundaries, sliding
  * windows, a logit softcap, more rows than one block, a head dim that is not a multiple
- * of 64, and a context of many tiles — each from an f32 cache and from an f16 one (keys and
+ * of 64, a context of many tiles, and decode rows whose keys are split into parts merged by
+ * attn_merge (one part empty) — each from an f32 cache and from an f16 one (keys and
  * values rounded to halves first, so the reference sees the same numbers). The half
  * conversions of every set are checked against the scalar ones, bit for bit.
  * Tolerances: scores 1e-4 absolute (|q.k| up to ~20), exp 1e-6 relative, P.V 1e-4,
@@ -66,8 +67,27 @@ static void reference_row(const attn_rows_job *j, const kv_data *d, int i, doubl
     free(p);
 }
 
-/* attn_rows for nq rows at qpos0 + i * step against the reference; returns the max error. */
-static double check_rows(const kernel_set *ks, int hd, int nq, int qpos0, int step, int window, float softcap, int half) {
+/* Decode rows (step 0) in `splits` parts of the keys, as the model runs them on many threads:
+ * part p sees keys [b_p, b_p+1) of the visible range (b evenly spaced; with `empty`, part 1 gets
+ * none), returns its softmax state, and attn_merge combines the parts into j->out. */
+static void split_rows(const kernel_set *ks, const attn_rows_job *j0, int splits, int empty, float *work) {
+    int hd = j0->hd, nq = j0->nq, lo = j0->window > 0 && j0->qpos0 - j0->window + 1 > 0 ? j0->qpos0 - j0->window + 1 : 0, hi = j0->qpos0 + 1;
+    float *po = malloc(sizeof(float) * (size_t)splits * nq * hd), *ml = malloc(sizeof(float) * (size_t)splits * nq * 2);
+    for (int p = 0; p < splits; p++) {
+        attn_rows_job j = *j0;
+        j.klo = lo + (int)((long)p * (hi - lo) / splits), j.khi = lo + (int)((long)(p + 1) * (hi - lo) / splits);
+        if (empty && p == 1) j.khi = j.klo;
+        if (empty && p == 2) j.klo = lo + (int)((long)(p - 1) * (hi - lo) / splits);
+        j.out = po + (size_t)p * nq * hd, j.ldo = (size_t)hd, j.ml = ml + (size_t)p * nq * 2;
+        attn_rows(ks, &j, work);
+    }
+    for (int i = 0; i < nq; i++) attn_merge(po + (size_t)i * hd, (size_t)nq * hd, ml + (size_t)i * 2, (size_t)nq * 2, splits, hd, j0->out + (size_t)i * j0->ldo);
+    free(po), free(ml);
+}
+
+/* attn_rows for nq rows at qpos0 + i * step against the reference (splits > 1: decode rows in
+ * that many parts of the keys, merged); returns the max error. */
+static double check_rows(const kernel_set *ks, int hd, int nq, int qpos0, int step, int window, float softcap, int half, int splits, int empty) {
     int nkeys = qpos0 + (nq - 1) * step + 1;
     kv_data d = make_kv(hd, nkeys, nq, half);
     attn_rows_job j = {.q = d.q, .qstride = (size_t)hd * 2, .nq = nq, .qpos0 = qpos0, .step = step, .window = window, .Kb = d.Kb, .V = d.V,
@@ -77,7 +97,8 @@ static double check_rows(const kernel_set *ks, int hd, int nq, int qpos0, int st
     double *ref = malloc(sizeof(double) * hd), err = 0;
     for (size_t i = 0; i < (size_t)nq * hd * 3; i++) out[i] = NAN;
     j.out = out, j.ldo = (size_t)hd * 3;
-    attn_rows(ks, &j, work);
+    if (splits > 1) split_rows(ks, &j, splits, empty, work);
+    else attn_rows(ks, &j, work);
     for (int i = 0; i < nq; i++) {
         reference_row(&j, &d, i, ref);
         for (int k = 0; k < hd; k++) {
@@ -190,9 +211,23 @@ int main(void) {
         };
         for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
             for (int half = 0; half < 2; half++) {
-                double e = check_rows(ks, cases[c].hd, cases[c].nq, cases[c].qpos0, cases[c].step, cases[c].window, cases[c].softcap, half);
+                double e = check_rows(ks, cases[c].hd, cases[c].nq, cases[c].qpos0, cases[c].step, cases[c].window, cases[c].softcap, half, 1, 0);
                 printf("%-8s attn_rows %-34s %s cache: max |out - ref| %.2g (tolerance 1e-6)\n", ks->name, cases[c].what, half ? "f16" : "f32", e);
                 CHECK(e < 1e-6, "%s attn_rows (%s cache): %s", ks->name, half ? "f16" : "f32", cases[c].what);
+            }
+        /* decode with the keys split across tasks (many threads, few KV heads), parts merged */
+        struct { const char *what; int hd, nq, qpos0, window, splits, empty; } sp[] = {
+            {"4 heads, 3 tiles in 3 parts", 64, 4, 700, 0, 3, 0},
+            {"1 head, 2 keys in 2 parts", 64, 1, 1, 0, 2, 0},
+            {"11 heads, 5000 keys in 16 parts", 128, 11, 4999, 0, 16, 0},
+            {"window 300 in 4 parts", 64, 4, 1000, 300, 4, 0},
+            {"4 parts, one empty", 64, 4, 900, 0, 4, 1},
+        };
+        for (size_t c = 0; c < sizeof sp / sizeof sp[0]; c++)
+            for (int half = 0; half < 2; half++) {
+                double e = check_rows(ks, sp[c].hd, sp[c].nq, sp[c].qpos0, 0, sp[c].window, 0, half, sp[c].splits, sp[c].empty);
+                printf("%-8s split keys %-33s %s cache: max |out - ref| %.2g (tolerance 1e-6)\n", ks->name, sp[c].what, half ? "f16" : "f32", e);
+                CHECK(e < 1e-6, "%s split attention (%s cache): %s", ks->name, half ? "f16" : "f32", sp[c].what);
             }
     }
     return tu_finish("test_attention");

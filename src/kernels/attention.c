@@ -2,7 +2,8 @@
  * per tile of ATTN_KT keys, scores for every row of the block, a running max m and sum l
  * per row, the row's output rescaled by exp(m_old - m_new) when the max moves, then P.V
  * accumulated. Each K and V tile is read once for all rows of the block; from an f16 cache it
- * is converted to f32 first (once per block, into the work buffer), then the same kernels run. */
+ * is converted to f32 first (once per block, into the work buffer), then the same kernels run.
+ * A job may cover only a split of the keys and return its softmax state; attn_merge joins splits. */
 #include <math.h>
 #include <string.h>
 
@@ -27,6 +28,11 @@ static void attn_block(const kernel_set *ks, const attn_rows_job *j, int r0, int
         int qpos = j->qpos0 + (r0 + i) * j->step;
         hi_r[i] = qpos + 1;
         lo_r[i] = j->window > 0 && qpos - j->window + 1 > 0 ? qpos - j->window + 1 : 0;
+        if (j->khi > 0) {
+            lo_r[i] = lo_r[i] > j->klo ? lo_r[i] : j->klo;
+            hi_r[i] = hi_r[i] < j->khi ? hi_r[i] : j->khi;
+            if (hi_r[i] < lo_r[i]) hi_r[i] = lo_r[i]; /* nothing visible in this split */
+        }
         L = i == 0 || lo_r[i] < L ? lo_r[i] : L;
         H = hi_r[i] > H ? hi_r[i] : H;
         m[i] = -INFINITY;
@@ -78,7 +84,24 @@ static void attn_block(const kernel_set *ks, const attn_rows_job *j, int r0, int
     for (int i = 0; i < nq; i++) {
         float inv = l[i] > 0 ? 1.0f / l[i] : 0.0f, *o = j->out + (size_t)(r0 + i) * j->ldo;
         for (int d = 0; d < hd; d++) o[d] = O[(size_t)i * hd + d] * inv;
+        if (j->ml) j->ml[2 * (r0 + i)] = m[i], j->ml[2 * (r0 + i) + 1] = l[i];
     }
+}
+
+void attn_merge(const float *o, size_t ldo_part, const float *ml, size_t ldml, int nparts, int hd, float *out) {
+    float M = -INFINITY, L = 0.0f;
+    for (int p = 0; p < nparts; p++) M = ml[(size_t)p * ldml + 1] > 0 && ml[(size_t)p * ldml] > M ? ml[(size_t)p * ldml] : M;
+    memset(out, 0, (size_t)hd * sizeof(float));
+    for (int p = 0; p < nparts; p++) {
+        float l = ml[(size_t)p * ldml + 1];
+        if (!(l > 0)) continue; /* a split that saw none of the row's keys */
+        float w = l * expf(ml[(size_t)p * ldml] - M);
+        L += w;
+        const float *op = o + (size_t)p * ldo_part;
+        for (int d = 0; d < hd; d++) out[d] += w * op[d];
+    }
+    float inv = L > 0 ? 1.0f / L : 0.0f;
+    for (int d = 0; d < hd; d++) out[d] *= inv;
 }
 
 void attn_scores_blocks(attn_scores_rows_fn f, int rows, const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi,

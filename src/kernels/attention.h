@@ -29,7 +29,13 @@ typedef struct {
     float softcap;     /* > 0: scores become softcap * tanh(score / softcap) */
     float *out;        /* row i's output (hd,) at out + i * ldo */
     size_t ldo;
+    int klo, khi;      /* khi > 0: only keys [klo, khi) of each row's range (a split of the keys) */
+    float *ml;         /* non-NULL: row i's running max and sum at ml[2i], ml[2i+1] (to merge splits) */
 } attn_rows_job;
+
+/* Merges the partial results of nparts key splits of one row: part p's output (normalised
+ * over its keys) at o + p * ldo_part, its max and sum at ml + p * ldml; into out (hd,). */
+void attn_merge(const float *o, size_t ldo_part, const float *ml, size_t ldml, int nparts, int hd, float *out);
 
 /* softmax(q K^T) V for every row of the job; work holds ATTN_WORK(hd) floats. */
 void attn_rows(const kernel_set *ks, const attn_rows_job *j, float *work);

@@ -15,6 +15,7 @@
 typedef struct {
     ffai_context *c;
     int layer, n, pos0;
+    int splits, lo; /* split decode: parts per KV head, first key of the range */
 } attn_job;
 
 /* Token t's query heads of KV group kh and its key head kh, made ready for attention: the
@@ -97,6 +98,49 @@ static void attn_task(void *p, int task, int tid) {
     r.qpos0 = j->pos0 + t, r.step = 0;
     r.out = c->att + off, r.ldo = (size_t)hd;
     attn_rows(c->m->kc.ks, &r, c->scores + (size_t)tid * c->scores_per_thread);
+}
+
+/* Decode on more threads than KV heads at a depth of several key tiles: each head's keys go in
+ * parts of whole ATTN_KT tiles (split-K), as tasks of their own, whose softmax states a second
+ * region merges per query row. One part per head otherwise. */
+static int attn_splits(const ffai_context *c, int layer, int pos, int *lo) {
+    const model_config *cfg = &c->m->cfg;
+    int threads = tp_size(c->m->kc.tp), nkv = cfg->n_kv_heads, window = c->m->layers[layer].sliding ? cfg->sliding_window : 0;
+    *lo = window > 0 && pos - window + 1 > 0 ? pos - window + 1 : 0;
+    int tiles = pos / ATTN_KT - *lo / ATTN_KT + 1, want = (2 * threads + nkv - 1) / nkv;
+    if (threads <= nkv || tiles < 2) return 1;
+    want = want < ATTN_SPLITS ? want : ATTN_SPLITS;
+    return want < tiles ? want : tiles;
+}
+
+static void attn_split_task(void *p, int task, int tid) {
+    attn_job *j = p;
+    ffai_context *c = j->c;
+    const model_config *cfg = &c->m->cfg;
+    int hd = cfg->head_dim, group = cfg->n_heads / cfg->n_kv_heads, kh = task / j->splits, part = task % j->splits, pos = j->pos0;
+    int t0 = j->lo / ATTN_KT, tiles = pos / ATTN_KT - t0 + 1;
+    int a = (t0 + part * tiles / j->splits) * ATTN_KT, b = (t0 + (part + 1) * tiles / j->splits) * ATTN_KT;
+    attn_rows_job r = attn_head(j, kh);
+    r.q = c->q + (size_t)kh * group * hd, r.qstride = (size_t)hd, r.nq = group;
+    r.qpos0 = pos, r.step = 0;
+    r.klo = a > j->lo ? a : j->lo, r.khi = b < pos + 1 ? b : pos + 1;
+    size_t slot = (size_t)kh * j->splits + (size_t)part; /* rows of (head, part): group of them */
+    r.out = c->att_part + slot * group * hd, r.ldo = (size_t)hd;
+    r.ml = c->att_ml + slot * group * 2;
+    attn_rows(c->m->kc.ks, &r, c->scores + (size_t)tid * c->scores_per_thread);
+}
+
+static void attn_merge_task(void *p, int kh, int tid) {
+    (void)tid;
+    attn_job *j = p;
+    ffai_context *c = j->c;
+    const model_config *cfg = &c->m->cfg;
+    int hd = cfg->head_dim, group = cfg->n_heads / cfg->n_kv_heads;
+    for (int i = 0; i < group; i++) {
+        size_t first = (size_t)kh * j->splits * group + (size_t)i; /* part 0's row i */
+        attn_merge(c->att_part + first * hd, (size_t)group * hd, c->att_ml + first * 2, (size_t)group * 2, j->splits, hd,
+                   c->att + ((size_t)kh * group + (size_t)i) * hd);
+    }
 }
 
 static void attn_block_task(void *p, int chunk, int tid) {
@@ -234,12 +278,17 @@ void forward_batch(ffai_context *c, const int32_t *ids, int n) {
         add_bias(c->k, L->bk, n, nkv, nkv);
         add_bias(c->v, L->bv, n, nkv, nkv);
         LAP(norm);
-        attn_job aj = {c, l, n, pos0};
+        attn_job aj = {c, l, n, pos0, 1, 0};
+        if (n == 1) aj.splits = attn_splits(c, l, pos0, &aj.lo);
         /* one chunk per task; threads claim them one at a time, which also balances the causal rows */
-        if (n > 1) {
+        if (n > 1 || aj.splits > 1) {
             tp_run(kc->tp, qkv_ready_tasks(&aj), qkv_ready_task, &aj);
             LAP(rope);
-            tp_run(kc->tp, (n + ATTN_QB - 1) / ATTN_QB * cfg->n_kv_heads, attn_block_task, &aj);
+        }
+        if (n > 1) tp_run(kc->tp, (n + ATTN_QB - 1) / ATTN_QB * cfg->n_kv_heads, attn_block_task, &aj);
+        else if (aj.splits > 1) {
+            tp_run(kc->tp, cfg->n_kv_heads * aj.splits, attn_split_task, &aj);
+            tp_run(kc->tp, cfg->n_kv_heads, attn_merge_task, &aj);
         } else
             tp_run(kc->tp, cfg->n_kv_heads, attn_task, &aj);
         LAP(attention);

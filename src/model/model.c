@@ -226,6 +226,8 @@ ffai_status ffai_context_create(ffai_model *m, int n_ctx, ffai_context **out, ff
     CTX_ALLOC(up, (size_t)B * cfg->intermediate_size);
     c->scores_per_thread = m->kv_f16 ? ATTN_WORK_F16(hd) : ATTN_WORK(hd);
     CTX_ALLOC(scores, (size_t)tp_size(m->kc.tp) * c->scores_per_thread);
+    CTX_ALLOC(att_part, (size_t)cfg->n_heads * ATTN_SPLITS * hd);
+    CTX_ALLOC(att_ml, (size_t)cfg->n_heads * ATTN_SPLITS * 2);
     *out = c;
     return FFAI_OK;
 nomem:
@@ -269,6 +271,8 @@ void ffai_context_free(ffai_context *c) {
     free_act(c->gate, &d, (size_t)B * cfg->intermediate_size);
     free_act(c->up, &d, (size_t)B * cfg->intermediate_size);
     free_act(c->scores, &d, (size_t)tp_size(c->m->kc.tp) * c->scores_per_thread);
+    free_act(c->att_part, &d, (size_t)cfg->n_heads * ATTN_SPLITS * hd);
+    free_act(c->att_ml, &d, (size_t)cfg->n_heads * ATTN_SPLITS * 2);
     free(c);
 }
 

@@ -52,6 +52,7 @@ struct ffai_model {
 
 #define CTX_UBATCH 256 /* tokens per forward chunk (prefill) */
 #define LOGIT_ROWS 16  /* rows per lm-head sub-batch */
+#define ATTN_SPLITS 16 /* most parts one KV head's keys are split into for a decode step (forward.c) */
 
 struct ffai_context {
     ffai_model *m;
@@ -70,6 +71,7 @@ struct ffai_context {
     float *x, *xn, *q, *k, *v, *att, *tmp, *gate, *up, *hfin;
     float *scores; /* per thread: the attention work buffer, ATTN_WORK(_F16)(head_dim) floats (any context) */
     size_t scores_per_thread;
+    float *att_part, *att_ml; /* split decode attention: per (KV head, part, query row) output (head_dim) and max/sum */
     size_t act_bytes;
     ffai_op_times times;
 };
