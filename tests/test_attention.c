@@ -197,37 +197,30 @@ int main(void) {
         printf("%-8s half conversions: %d mismatches against the scalar ones\n", ks->name, hb);
         CHECK(hb == 0, "%s h2f / f2h", ks->name);
         check_kernels(ks);
-        struct { const char *what; int hd, nq, qpos0, step, window; float softcap; } cases[] = {
-            {"decode, 4 heads, 3 tiles", 64, 4, 700, 0, 0, 0},
-            {"decode, 1 head, first key", 64, 1, 0, 0, 0, 0},
-            {"decode, 11 heads (two blocks)", 128, 11, 300, 0, 0, 0},
-            {"prefill block across a tile edge", 64, 8, 250, 1, 0, 0},
-            {"prefill block from position 0", 64, 8, 0, 1, 0, 0},
-            {"prefill, 5 rows, hd 80", 80, 5, 517, 1, 0, 0},
-            {"prefill, sliding window 100", 64, 8, 600, 1, 100, 0},
-            {"decode, sliding window 300", 64, 4, 1000, 0, 300, 0},
-            {"prefill, softcap 50", 64, 8, 400, 1, 0, 50},
-            {"decode at 5000 keys (20 tiles)", 64, 4, 4999, 0, 0, 0},
+        /* splits > 1: decode rows with the keys split across tasks (many threads, few KV heads), parts merged */
+        struct { const char *what; int hd, nq, qpos0, step, window; float softcap; int splits, empty; } cases[] = {
+            {"decode, 4 heads, 3 tiles", 64, 4, 700, 0, 0, 0, 1, 0},
+            {"decode, 1 head, first key", 64, 1, 0, 0, 0, 0, 1, 0},
+            {"decode, 11 heads (two blocks)", 128, 11, 300, 0, 0, 0, 1, 0},
+            {"prefill block across a tile edge", 64, 8, 250, 1, 0, 0, 1, 0},
+            {"prefill block from position 0", 64, 8, 0, 1, 0, 0, 1, 0},
+            {"prefill, 5 rows, hd 80", 80, 5, 517, 1, 0, 0, 1, 0},
+            {"prefill, sliding window 100", 64, 8, 600, 1, 100, 0, 1, 0},
+            {"decode, sliding window 300", 64, 4, 1000, 0, 300, 0, 1, 0},
+            {"prefill, softcap 50", 64, 8, 400, 1, 0, 50, 1, 0},
+            {"decode at 5000 keys (20 tiles)", 64, 4, 4999, 0, 0, 0, 1, 0},
+            {"split: 4 heads, 3 tiles in 3 parts", 64, 4, 700, 0, 0, 0, 3, 0},
+            {"split: 1 head, 2 keys in 2 parts", 64, 1, 1, 0, 0, 0, 2, 0},
+            {"split: 11 heads, 5000 keys, 16 parts", 128, 11, 4999, 0, 0, 0, 16, 0},
+            {"split: window 300 in 4 parts", 64, 4, 1000, 0, 300, 0, 4, 0},
+            {"split: 4 parts, one empty", 64, 4, 900, 0, 0, 0, 4, 1},
         };
         for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
             for (int half = 0; half < 2; half++) {
-                double e = check_rows(ks, cases[c].hd, cases[c].nq, cases[c].qpos0, cases[c].step, cases[c].window, cases[c].softcap, half, 1, 0);
-                printf("%-8s attn_rows %-34s %s cache: max |out - ref| %.2g (tolerance 1e-6)\n", ks->name, cases[c].what, half ? "f16" : "f32", e);
+                double e = check_rows(ks, cases[c].hd, cases[c].nq, cases[c].qpos0, cases[c].step, cases[c].window, cases[c].softcap, half, cases[c].splits,
+                                      cases[c].empty);
+                printf("%-8s attn_rows %-36s %s cache: max |out - ref| %.2g (tolerance 1e-6)\n", ks->name, cases[c].what, half ? "f16" : "f32", e);
                 CHECK(e < 1e-6, "%s attn_rows (%s cache): %s", ks->name, half ? "f16" : "f32", cases[c].what);
-            }
-        /* decode with the keys split across tasks (many threads, few KV heads), parts merged */
-        struct { const char *what; int hd, nq, qpos0, window, splits, empty; } sp[] = {
-            {"4 heads, 3 tiles in 3 parts", 64, 4, 700, 0, 3, 0},
-            {"1 head, 2 keys in 2 parts", 64, 1, 1, 0, 2, 0},
-            {"11 heads, 5000 keys in 16 parts", 128, 11, 4999, 0, 16, 0},
-            {"window 300 in 4 parts", 64, 4, 1000, 300, 4, 0},
-            {"4 parts, one empty", 64, 4, 900, 0, 4, 1},
-        };
-        for (size_t c = 0; c < sizeof sp / sizeof sp[0]; c++)
-            for (int half = 0; half < 2; half++) {
-                double e = check_rows(ks, sp[c].hd, sp[c].nq, sp[c].qpos0, 0, sp[c].window, 0, half, sp[c].splits, sp[c].empty);
-                printf("%-8s split keys %-33s %s cache: max |out - ref| %.2g (tolerance 1e-6)\n", ks->name, sp[c].what, half ? "f16" : "f32", e);
-                CHECK(e < 1e-6, "%s split attention (%s cache): %s", ks->name, half ? "f16" : "f32", sp[c].what);
             }
     }
     return tu_finish("test_attention");
