@@ -46,6 +46,25 @@ TGT static void axpy_avx2(float *y, float a, const float *x, int n) {
     for (; i < n; i++) y[i] += a * x[i];
 }
 
+/* hsum(acc + sum_g b_g xs_g) over a row's ng biases (bf16, f16 or f32, converted in
+ * registers, 8 at a time): one horizontal sum per row, the bias dot in vectors (it was
+ * a scalar load, convert and FMA per group). */
+TGT static float a2_row_y(wt_kind k, const void *bi, const float *xs, int ng, __m256 acc) {
+    int g = 0;
+    for (; g + 8 <= ng; g += 8) {
+        __m256 b;
+        if (k == WT_F32) b = _mm256_loadu_ps((const float *)bi + g);
+        else {
+            __m128i h = _mm_loadu_si128((const __m128i *)(const void *)((const uint16_t *)bi + g));
+            b = k == WT_F16 ? _mm256_cvtph_ps(h) : _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+        }
+        acc = _mm256_fmadd_ps(b, _mm256_loadu_ps(xs + g), acc);
+    }
+    float sum = hsum8(acc);
+    for (; g < ng; g++) sum += wt_load(k, bi, (size_t)g) * xs[g];
+    return sum;
+}
+
 /* ---- decoding 8 weights of a row into one ymm of f32 ---- */
 
 /* Affine codes of `bits` bits, 8 at a time: they fill `bits` bytes. From an 8-byte window, a
@@ -185,10 +204,7 @@ AI TGT static inline void a2_mv_k(const wmat *W, const float *x, int ldx, const 
         }
         for (int i = 0; i < nr; i++)
             for (int j = 0; j < NT; j++) {
-                float sum = hsum8(acc[i][j]);
-                if (k == WT_AFFINE)
-                    for (int g = 0; g < ng; g++) sum += wt_load(W->sb_kind, wmat_biases(W, (size_t)ri[i]), (size_t)g) * xsum[(size_t)j * ng + g];
-                y[(size_t)j * ldy + ri[i]] = sum;
+                y[(size_t)j * ldy + ri[i]] = k == WT_AFFINE ? a2_row_y(W->sb_kind, wmat_biases(W, (size_t)ri[i]), xsum + (size_t)j * ng, ng, acc[i][j]) : hsum8(acc[i][j]);
             }
     }
 }
