@@ -102,12 +102,16 @@ static void mv_affine(const wmat *W, const float *x, float *y, int r0, int r1, f
             }
             acc = vfmaq_n_f32(acc, vaddq_f32(p, q), wt_load(W->sb_kind, rs, (size_t)(c / G)));
         }
-        float sx = 0.0f, bx = 0.0f;
-        for (int g = 0; g < ng; g++) {
-            sx += wt_load(W->sb_kind, rs, (size_t)g) * xsum[g];
-            bx += wt_load(W->sb_kind, rbias, (size_t)g) * xsum[g];
+        /* y = span acc + sum_g (b_g - span s_g) xsum_g: four groups per vector, one horizontal sum */
+        float32x4_t t = vmulq_n_f32(acc, span);
+        int g = 0;
+        for (; g + 4 <= ng; g += 4) {
+            float32x4_t corr = vfmsq_f32(load_w4(W->sb_kind, rbias, g), load_w4(W->sb_kind, rs, g), vdupq_n_f32(span));
+            t = vfmaq_f32(t, corr, vld1q_f32(xsum + g));
         }
-        y[r] = span * (vaddvq_f32(acc) - sx) + bx;
+        float yr = vaddvq_f32(t);
+        for (; g < ng; g++) yr += (wt_load(W->sb_kind, rbias, (size_t)g) - span * wt_load(W->sb_kind, rs, (size_t)g)) * xsum[g];
+        y[r] = yr;
     }
 }
 
