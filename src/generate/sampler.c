@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "kernels/kernels.h"
 #include "ffai/generate.h"
 
 struct ffai_sampler {
@@ -98,14 +99,7 @@ int32_t ffai_sampler_sample(ffai_sampler *s, float *logits, const int32_t *histo
             logits[t] = logits[t] > 0 ? logits[t] / p->repeat_penalty : logits[t] * p->repeat_penalty;
         }
     }
-    if (p->temperature <= 0.0f) {
-        /* greedy: first index of the maximum (a branch-free scan the compiler vectorizes) */
-        float mx = logits[0];
-        for (int i = 1; i < V; i++) mx = logits[i] > mx ? logits[i] : mx;
-        for (int i = 0; i < V; i++)
-            if (logits[i] == mx) return i;
-        return 0;
-    }
+    if (p->temperature <= 0.0f) return k_argmax(NULL, logits, V); /* greedy: first index of the maximum */
     for (int i = 0; i < V; i++) logits[i] /= p->temperature;
     int n;
     if (p->top_k > 0 && p->top_k < V) {

@@ -107,8 +107,9 @@ static int attn_splits(const ffai_context *c, int layer, int pos, int *lo) {
     const model_config *cfg = &c->m->cfg;
     int threads = tp_size(c->m->kc.tp), nkv = cfg->n_kv_heads, window = c->m->layers[layer].sliding ? cfg->sliding_window : 0;
     *lo = window > 0 && pos - window + 1 > 0 ? pos - window + 1 : 0;
-    int tiles = pos / ATTN_KT - *lo / ATTN_KT + 1, want = (2 * threads + nkv - 1) / nkv;
+    int tiles = pos / ATTN_KT - *lo / ATTN_KT + 1;
     if (threads <= nkv || tiles < 2) return 1;
+    int want = (2 * threads + nkv - 1) / nkv;
     want = want < ATTN_SPLITS ? want : ATTN_SPLITS;
     return want < tiles ? want : tiles;
 }
@@ -203,14 +204,8 @@ static void rows_run(tpool *tp, rows_job *j) {
     else rows_range(j, 0, j->n);
 }
 
-/* out = norm(x, w) over n rows */
-static void norm_rows(tpool *tp, float *out, float *x, const float *w, int n, int width, float eps) {
-    rows_job j = {.x = x, .out = out, .w = w, .n = n, .width = width, .eps = eps};
-    rows_run(tp, &j);
-}
-
-/* The residual step after attention or the MLP: x += norm(add, pre_w) (pre_w: Gemma's
- * post-norms, else NULL), then out = norm(x, w) for the next block (w NULL: none). */
+/* The residual step after attention or the MLP: x += norm(add, pre_w) (add NULL: no residual;
+ * pre_w: Gemma's post-norms, else NULL), then out = norm(x, w) for the next block. */
 static void residual_norm(tpool *tp, float *x, float *add, const float *pre_w, float *out, const float *w, int n, int width, float eps) {
     rows_job j = {.x = x, .out = out, .add = add, .pre_w = pre_w, .w = w, .n = n, .width = width, .eps = eps};
     rows_run(tp, &j);
@@ -242,7 +237,7 @@ static void act_task(void *p, int part, int tid) {
 static void act_run(const kernel_ctx *kc, int act, float *gate, const float *up, int n, int I) {
     act_job j = {kc->ks, gate, up, n * I, 1, act};
     int th = tp_size(kc->tp), lines = (n * I + 15) / 16;
-    j.parts = n > 1 && lines > 1 && th > 1 ? (lines < 2 * th ? lines : 2 * th) : 1;
+    if (n > 1) j.parts = lines < 2 * th ? lines : 2 * th;
     if (j.parts > 1) tp_run(kc->tp, j.parts, act_task, &j);
     else act_task(&j, 0, 0);
 }
@@ -265,7 +260,7 @@ void forward_batch(ffai_context *c, const int32_t *ids, int n) {
             for (int i = 0; i < H; i++) xt[i] *= m->embed_scale;
     }
     LAP(other);
-    norm_rows(kc->tp, c->xn, c->x, m->layers[0].attn_norm, n, H, eps);
+    residual_norm(kc->tp, c->x, NULL, NULL, c->xn, m->layers[0].attn_norm, n, H, eps);
     LAP(norm);
     for (int l = 0; l < cfg->n_layers; l++) {
         const layer_weights *L = &m->layers[l];
