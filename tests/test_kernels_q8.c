@@ -1,11 +1,20 @@
-/* test_kernels_q8.c — the opt-in int8 path (`--precision int8`) on random MLX
- * affine 4/8-bit matrices (groups 32/64/128, bf16/f16/f32 scales, widths that
- * are not whole blocks, token counts 1..9):
+/* test_kernels_q8.c — the VNNI kernels of matmul_q8.h on random MLX affine matrices.
+ *
+ * The opt-in int8 path (`--precision int8`; 4/8-bit and other widths, groups 32/64/128,
+ * bf16/f16/f32 scales, widths that are not whole blocks, token counts 1..9):
  *  1. the kernel's arithmetic against a double-precision evaluation of the same
  *     quantized problem (sum_g s_g d_g sum q xq + b_g sum x): tolerance 1e-5 of
  *     sum|w x| — a wrong lane, group or nibble is O(1) off;
  *  2. the quantization itself against the exact f32 product: int8 activations
- *     carry up to 1/254 relative error each, so the tolerance is 1e-2 of sum|w x|. */
+ *     carry up to 1/254 relative error each, so the tolerance is 1e-2 of sum|w x|.
+ *
+ * The exact path's 24-bit decode of 4-bit weights (one token, through k_matmul as the engine
+ * calls it) against sum (s q + b) x in double precision, next to the f32 kernel on the same
+ * rows: tolerance 4e-6 of sum|w x| per row (the f32 kernel's own worst is ~2e-6, on 128-wide
+ * rows with 1000x outliers), and no worse than 1.5x the f32 kernel's worst per activation
+ * pattern (a digit plane off by one shift is 1e-2 off, a lane's exponent off by one 1e0).
+ * Activations: uniform, 100x and 1000x outliers, values near 1e-30 and 1e30, groups 1e4 apart,
+ * every |x| equal with all codes 15 (the digit sums at their largest), and inf/NaN (NaN out). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +39,113 @@ static int code_at(const wmat *W, int r, int c) {
     const uint8_t *row = W->w + (size_t)r * W->row_bytes;
     unsigned two = row[bit / 8] | (bit / 8 + 1 < W->row_bytes ? (unsigned)row[bit / 8 + 1] << 8 : 0u);
     return (int)((two >> (bit % 8)) & ((1u << W->bits) - 1u));
+}
+
+/* sum (s q + b) x over row r in double, and sum |w x| with w as the f32 kernels see it. */
+static double row_ref(const wmat *W, int r, const float *x, float *wrow, double *mag) {
+    int ng = W->cols / W->group;
+    double y = 0;
+    *mag = 0;
+    wmat_row_f32(W, r, wrow);
+    for (int c = 0; c < W->cols; c++) {
+        double s = wt_load(W->sb_kind, W->scales, (size_t)r * ng + c / W->group), b = wt_load(W->sb_kind, W->biases, (size_t)r * ng + c / W->group);
+        y += (s * code_at(W, r, c) + b) * x[c];
+        *mag += fabs((double)wrow[c] * x[c]);
+    }
+    return y;
+}
+
+static void fill_x(float *x, int n, int pattern) {
+    for (int c = 0; c < n; c++) {
+        float v = frand();
+        switch (pattern) {
+        case 1: v *= c % 97 == 0 ? 100.0f : 1.0f; break;
+        case 2: v *= c % 331 == 0 ? 1000.0f : 1.0f; break;
+        case 3: v *= 1e-30f; break;
+        case 4: v *= 1e30f; break;
+        case 5: v *= (c / 64) % 2 ? 1e-4f : 1.0f; break;
+        case 6: v = c % 3 ? 0.75f : -0.75f; break;
+        }
+        x[c] = v;
+    }
+}
+
+static void test_exact24(void) {
+    const kernel_set *sets[4];
+    kernels_available(sets, 4);
+    if (!q8_exact24_enabled(sets[0]->name)) {
+        printf("exact 24-bit decode: not taken by the %s set on this CPU (f32 kernels decode)\n", sets[0]->name);
+        return;
+    }
+    const int maxc = 2048;
+    kernel_ctx f32 = {.ks = sets[0], .tp = tp_create(2)};
+    f32.scratch_per_thread = KERNEL_SCRATCH(maxc);
+    f32.scratch = malloc(sizeof(float) * f32.scratch_per_thread * 2);
+    kernel_ctx d24 = f32;
+    d24.xd24_cols = maxc, d24.xd24 = malloc(q8_act24_bytes(maxc));
+    void *buf = malloc(q8_act24_bytes(maxc));
+    float *x = malloc(sizeof(float) * maxc), *wrow = malloc(sizeof(float) * maxc);
+    float *y = malloc(sizeof(float) * 96), *yf = malloc(sizeof(float) * 96), *yd = malloc(sizeof(float) * 96);
+    struct { int cols, group; wt_kind sb; } fm[] = {{2048, 64, WT_BF16}, {384, 32, WT_F16}, {256, 128, WT_F32}, {128, 64, WT_BF16}};
+    const char *pname[] = {"uniform", "100x outliers", "1000x outliers", "near 1e-30", "near 1e30", "groups 1e4 apart", "equal |x|, codes 15"};
+    double worst24 = 0, worstf = 0;
+    for (int pat = 0; pat < 7; pat++) {
+        double p24 = 0, pf = 0;
+        for (size_t f = 0; f < sizeof fm / sizeof fm[0]; f++) {
+            const int rows = 96, cols = fm[f].cols;
+            owned o = make(WT_AFFINE, rows, cols, 4, fm[f].group, fm[f].sb);
+            if (pat == 6) memset(o.w, 0xff, o.m.row_bytes * rows);
+            owned rec = as_records(&o);
+            CHECK(q8_exact24_supported(&o.m), "cols %d group %d should take the 24-bit decode", cols, fm[f].group);
+            fill_x(x, cols, pat);
+            k_matmul(&d24, &rec.m, x, 1, cols, yd, rows);
+            k_matmul(&f32, &rec.m, x, 1, cols, yf, rows);
+            { /* the dispatcher took the 24-bit kernel, and the packed layout gives the same sums bit for bit */
+                q8_act a;
+                q8_quantize24(&a, buf, &o.m, x);
+                q8_mm_rows(&o.m, &a, 1, y, rows, 0, rows);
+                CHECK(memcmp(y, yd, sizeof(float) * rows) == 0, "%s cols %d: k_matmul differs from the 24-bit kernel on the packed layout", pname[pat], cols);
+            }
+            for (int r = 0; r < rows; r++) {
+                double mag, ref = row_ref(&o.m, r, x, wrow, &mag);
+                double e24 = fabs(yd[r] - ref) / mag, ef = fabs(yf[r] - ref) / mag;
+                p24 = fmax(p24, e24), pf = fmax(pf, ef);
+                if (!(e24 <= 4e-6)) {
+                    CHECK(0, "%s cols %d group %d row %d: %.9g, double %.9g (f32 kernel %.9g)", pname[pat], cols, fm[f].group, r, yd[r], ref, yf[r]);
+                    break;
+                }
+                tu_checks++;
+            }
+            drop(&rec), drop(&o);
+        }
+        printf("exact 24-bit decode, %-20s max |y - y_double| / sum|w x|: 24-bit %.3g, f32 kernel %.3g\n", pname[pat], p24, pf);
+        CHECK(p24 <= 1.5 * pf + 1e-9, "%s: the 24-bit decode (%g) is worse than 1.5x the f32 kernel (%g)", pname[pat], p24, pf);
+        worst24 = fmax(worst24, p24), worstf = fmax(worstf, pf);
+    }
+    { /* non-finite activations: every output NaN, as the f32 products make them */
+        owned o = make(WT_AFFINE, 8, 256, 4, 64, WT_BF16);
+        for (int bad = 0; bad < 2; bad++) {
+            fill_x(x, 256, 0);
+            x[77] = bad ? __builtin_nanf("") : __builtin_inff();
+            k_matmul(&d24, &o.m, x, 1, 256, yd, 8);
+            int all = 1;
+            for (int r = 0; r < 8; r++) all &= isnan(yd[r]);
+            CHECK(all, "an %s activation should make every output NaN", bad ? "NaN" : "inf");
+        }
+        drop(&o);
+    }
+    { /* rows that are not whole 128-code blocks keep the f32 kernels, bit for bit */
+        owned o = make(WT_AFFINE, 16, 192, 4, 64, WT_BF16);
+        CHECK(!q8_exact24_supported(&o.m), "192 columns are not whole 128-code blocks");
+        fill_x(x, 192, 0);
+        k_matmul(&d24, &o.m, x, 1, 192, yd, 16);
+        k_matmul(&f32, &o.m, x, 1, 192, yf, 16);
+        CHECK(memcmp(yd, yf, sizeof(float) * 16) == 0, "192 columns: the f32 kernel's sums expected");
+        drop(&o);
+    }
+    printf("exact 24-bit decode: worst %.3g (tolerance 4e-6), f32 kernel worst %.3g\n", worst24, worstf);
+    free(buf), free(x), free(wrow), free(y), free(yf), free(yd), free(f32.scratch), free(d24.xd24);
+    tp_free(f32.tp);
 }
 
 int main(void) {
@@ -119,6 +235,7 @@ int main(void) {
         }
     printf("int8 path: max |y - y_quantized_problem| / sum|w x| = %.3g (tolerance 1e-5); max |y - y_exact| / sum|w x| = %.3g (tolerance 1e-2)\n",
            worst_k, worst_q);
+    test_exact24();
     free(buf), free(x), free(y), free(yr), free(wrow), free(ref.scratch);
     tp_free(ref.tp);
     return tu_finish("test_kernels_q8");

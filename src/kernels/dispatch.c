@@ -88,6 +88,11 @@ static int use_q8(const kernel_ctx *kc, const wmat *W, int T) {
     return kc->precision == KERNEL_PRECISION_INT8 && kc->xq8 && q8_supported(W) && T <= kc->xq8_tokens && W->cols <= kc->xq8_cols;
 }
 
+/* The exact path's 24-bit decode (matmul_q8.h) takes one token of 4-bit affine weights. */
+static int use_d24(const kernel_ctx *kc, const wmat *W, int T) {
+    return kc->precision == KERNEL_PRECISION_F32 && kc->xd24 && T == 1 && W->cols <= kc->xd24_cols && q8_exact24_supported(W);
+}
+
 static void to_bf16(kernel_ctx *kc, const float *x, int T, int ldx, int cols) {
     for (int t = 0; t < T; t++)
         for (int c = 0; c < cols; c++) kc->xbf[(size_t)t * ldx + c] = f32_to_bf16(x[(size_t)t * ldx + c]);
@@ -201,6 +206,9 @@ void k_matmul_multi(kernel_ctx *kc, const wmat *const *W, int n, const float *x,
         j.ldy[i] = ldy[i];
         if (use_q8(kc, W[i], T)) {
             if (!quantized) q8_quantize(&j.qa, kc->xq8, W[i], x, T, ldx), quantized = 1;
+            j.q8[i] = q8_act_fits(&j.qa, W[i]);
+        } else if (use_d24(kc, W[i], T)) {
+            if (!quantized) q8_quantize24(&j.qa, kc->xd24, W[i], x), quantized = 1;
             j.q8[i] = q8_act_fits(&j.qa, W[i]);
         }
         if (!converted && use_bf16(kc, W[i])) {

@@ -171,6 +171,8 @@ typedef struct {
     uint16_t *xbf;       /* bf16 activations for the bf16 path: (max_T, max_cols) */
     void *xq8;           /* int8 path: q8_act_bytes(xq8_tokens, xq8_cols) of activation buffer */
     int xq8_tokens, xq8_cols;
+    void *xd24;          /* exact path, one token of 4-bit weights: q8_act24_bytes(xd24_cols) (NULL: f32 kernels) */
+    int xd24_cols;
 } kernel_ctx;
 #define KERNEL_PRECISION_F32 0
 #define KERNEL_PRECISION_BF16 1

@@ -15,6 +15,7 @@
  * the 64 codes as bytes in order. */
 #include "kernels/matmul_q8.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "kernels/kernels.h"
@@ -22,6 +23,21 @@
 size_t q8_act_bytes(int max_T, int max_cols) {
     size_t nblk = (size_t)max_cols / 64 + 2, per = nblk * 64 + (nblk * 16 + (size_t)max_cols / 32 + 16) * sizeof(float);
     return (size_t)max_T * per + 64;
+}
+
+size_t q8_act24_bytes(int max_cols) {
+    size_t nblk = (size_t)max_cols / 128 + 1;
+    return nblk * 384 + (nblk * 16 + (size_t)max_cols / 32 + 16) * sizeof(float) + 64;
+}
+
+int q8_exact24_enabled(const char *set) {
+    const char *e = getenv("FFAI_DECODE24");
+    return strcmp(set, "avx512") == 0 && q8_available() && !(e && strcmp(e, "0") == 0);
+}
+
+int q8_exact24_supported(const wmat *W) {
+    return W->kind == WT_AFFINE && W->bits == 4 && (W->group == 32 || W->group == 64 || W->group == 128) && W->cols % 128 == 0 && W->cols <= Q8_MAX_COLS &&
+           q8_available();
 }
 
 /* The code layout of the activations: 4, or 8 for every other width (codes in order). */
@@ -53,7 +69,7 @@ TGTQ static inline __m128i q16(__m512 v, __m512 inv) { return _mm512_cvtsepi32_e
 
 TGTQ void q8_quantize(q8_act *a, void *buf, const wmat *W, const float *x, int T, int ldx) {
     const int n = W->cols, G = W->group, bits = q8_layout_bits(W->bits), S = 32 / bits, B = 16 * S, ng = n / G, nblk = (n + B - 1) / B;
-    a->bits = bits, a->group = G, a->cols = n;
+    a->bits = bits, a->group = G, a->cols = n, a->planes = 1;
     a->ldq = (size_t)nblk * 64 * (bits == 4 ? 2 : 1), a->ldd = (size_t)nblk * 16, a->ldxs = (size_t)ng + 16;
     uintptr_t p = ((uintptr_t)buf + 63) & ~(uintptr_t)63;
     a->d = (float *)p;
@@ -109,6 +125,76 @@ TGTQ void q8_quantize(q8_act *a, void *buf, const wmat *W, const float *x, int T
     }
 }
 
+/* The exact path's 24-bit activations (q8_quantize24): x 2^k rounded to the integer X, |X| <= 8355711,
+ * written as balanced base-256 digits X = 65536 d2 + 256 d1 + d0, each in [-128, 127]. */
+TGTQ static inline void digits3(__m512 v, __m512 scale, int8_t *d2, int8_t *d1, int8_t *d0) {
+    const __m512i c128 = _mm512_set1_epi32(128), m255 = _mm512_set1_epi32(255);
+    __m512i X = _mm512_cvtps_epi32(_mm512_mul_ps(v, scale));
+    __m512i r0 = _mm512_sub_epi32(_mm512_and_si512(_mm512_add_epi32(X, c128), m255), c128);
+    X = _mm512_srai_epi32(_mm512_sub_epi32(X, r0), 8);
+    __m512i r1 = _mm512_sub_epi32(_mm512_and_si512(_mm512_add_epi32(X, c128), m255), c128);
+    X = _mm512_srai_epi32(_mm512_sub_epi32(X, r1), 8);
+    _mm_storeu_si128((__m128i *)(void *)d0, _mm512_cvtepi32_epi8(r0));
+    _mm_storeu_si128((__m128i *)(void *)d1, _mm512_cvtepi32_epi8(r1));
+    _mm_storeu_si128((__m128i *)(void *)d2, _mm512_cvtepi32_epi8(X));
+}
+
+/* Per dword lane of a 128-code block (activations 8m .. 8m + 7): up = 2^k, which puts the lane's
+ * largest |x| in (4177855, 8355711] (the largest keeps 23 bits, as its f32 rounding does; below
+ * 2^-103 fewer), and down = 2^-k, NaN where the lane holds an inf or NaN. From the bit patterns:
+ * a non-negative float's bits order like its value, and inf/NaN sort above every finite one. */
+TGTQ static inline void lane_shifts(const float *src, __m512 *up, __m512 *down) {
+    const __m512i absm = _mm512_set1_epi32(0x7fffffff);
+    uint32_t lm[16];
+    for (int j = 0; j < 8; j++) { /* lanes 2j and 2j + 1: the two halves of 16 values */
+        __m512i t = _mm512_and_si512(_mm512_loadu_si512((const void *)(src + 16 * j)), absm);
+        t = _mm512_max_epu32(t, _mm512_shuffle_epi32(t, _MM_PERM_BADC));
+        t = _mm512_max_epu32(t, _mm512_shuffle_epi32(t, _MM_PERM_CDAB));
+        t = _mm512_max_epu32(t, _mm512_shuffle_i32x4(t, t, _MM_SHUFFLE(2, 3, 0, 1)));
+        uint32_t h[16];
+        _mm512_storeu_si512((void *)h, t);
+        lm[2 * j] = h[0], lm[2 * j + 1] = h[8];
+    }
+    __m512i bits = _mm512_loadu_si512((const void *)lm), E = _mm512_srli_epi32(bits, 23);
+    __m512i k = _mm512_min_epi32(_mm512_sub_epi32(_mm512_set1_epi32(149), E), _mm512_set1_epi32(126));
+    __m512 amax = _mm512_castsi512_ps(bits);
+    __m512 u = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(k, _mm512_set1_epi32(127)), 23));
+    __mmask16 over = _mm512_cmp_ps_mask(_mm512_mul_ps(amax, u), _mm512_set1_ps(8355711.0f), _CMP_GT_OQ);
+    k = _mm512_mask_sub_epi32(k, over, k, _mm512_set1_epi32(1));
+    __mmask16 bad = _mm512_cmpeq_epi32_mask(E, _mm512_set1_epi32(255));
+    k = _mm512_mask_mov_epi32(k, bad, _mm512_setzero_si512());
+    *up = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(k, _mm512_set1_epi32(127)), 23));
+    *down = _mm512_mask_mov_ps(_mm512_castsi512_ps(_mm512_slli_epi32(_mm512_sub_epi32(_mm512_set1_epi32(127), k), 23)), bad,
+                               _mm512_set1_ps(__builtin_nanf("")));
+}
+
+TGTQ void q8_quantize24(q8_act *a, void *buf, const wmat *W, const float *x) {
+    const int n = W->cols, G = W->group, ng = n / G, nblk = n / 128;
+    a->bits = 4, a->group = G, a->cols = n, a->planes = 3;
+    a->ldq = (size_t)nblk * 384, a->ldd = (size_t)nblk * 16, a->ldxs = (size_t)ng + 16;
+    uintptr_t p = ((uintptr_t)buf + 63) & ~(uintptr_t)63;
+    a->d = (float *)p;
+    a->xs = a->d + a->ldd;
+    a->q = (int8_t *)(a->xs + a->ldxs);
+    group_sums(x, G, ng, a->xs);
+    const __m512i ev = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i od = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+    const __m512i quad = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0); /* value j of 16 (even or odd) is in lane j / 4 */
+    for (int k = 0; k < nblk; k++) {
+        const float *src = x + k * 128;
+        __m512 up, down;
+        lane_shifts(src, &up, &down);
+        _mm512_storeu_ps(a->d + k * 16, down);
+        int8_t *qb = a->q + (size_t)k * 384; /* d2 even, d2 odd, d1 even, d1 odd, d0 even, d0 odd */
+        for (int i = 0; i < 4; i++) {
+            __m512 s = _mm512_permutexvar_ps(_mm512_add_epi32(quad, _mm512_set1_epi32(4 * i)), up);
+            __m512 lo = _mm512_loadu_ps(src + 32 * i), hi = _mm512_loadu_ps(src + 32 * i + 16);
+            digits3(_mm512_permutex2var_ps(lo, ev, hi), s, qb + 16 * i, qb + 128 + 16 * i, qb + 256 + 16 * i);
+            digits3(_mm512_permutex2var_ps(lo, od, hi), s, qb + 64 + 16 * i, qb + 192 + 16 * i, qb + 320 + 16 * i);
+        }
+    }
+}
+
 #define Q8_TGT TGTQ
 #define Q8_NAME(f) f##_w48
 #define Q8_ANYW 0
@@ -123,9 +209,9 @@ TGTQ void q8_quantize(q8_act *a, void *buf, const wmat *W, const float *x, int T
  * from each of as many evenly spaced parts of the range, are read together, MV_AHEAD1 ahead
  * (3, 6 and 8 rows and 512 B, 2 KiB and 4 KiB ahead ranked below it). */
 __attribute__((always_inline)) TGTQ static inline void q8_decode_k(const wmat *W, const q8_act *a, float *y, int r0, int r1, const int bits, const int nsc,
-                                                                   const wt_kind SK) {
+                                                                   const wt_kind SK, const int P) {
     const int n = W->cols, G = W->group, ng = n / G, S = 32 / bits, B = 16 * S, nblk = n / B, gsh = __builtin_ctz((unsigned)G);
-    const size_t qstride = bits == 4 ? 128 : 64;
+    const size_t qstride = (bits == 4 ? 128 : 64) * (size_t)P;
     __m512i sidx, widx;
     lane_indices(S, G, &sidx, &widx);
     const __m512i nib = _mm512_set1_epi8(0x0f), zero = _mm512_setzero_si512();
@@ -142,11 +228,22 @@ __attribute__((always_inline)) TGTQ static inline void q8_decode_k(const wmat *W
         }
         for (int k = 0; k < nblk; k++) {
             const __m512 dv = _mm512_loadu_ps(a->d + (size_t)k * 16);
-            const __m512i qa = _mm512_loadu_si512((const void *)(a->q + (size_t)k * qstride));
+            const int8_t *qk = a->q + (size_t)k * qstride;
+            const __m512i qa = _mm512_loadu_si512((const void *)qk);
             for (int i = 0; i < MV_STREAMS1; i++) {
                 _mm_prefetch((const char *)w[i] + (size_t)k * 64 + MV_AHEAD1, _MM_HINT_T0);
                 __m512i v = _mm512_loadu_si512((const void *)(w[i] + (size_t)k * 64)), t;
-                if (bits == 4) {
+                if (P == 3) { /* digit planes d2, d1, d0: ((s2 << 8) + s1) << 8 + s0, exact in int32 */
+                    __m512i lo = _mm512_and_si512(v, nib), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), nib);
+                    t = _mm512_dpbusd_epi32(zero, lo, qa);
+                    t = _mm512_dpbusd_epi32(t, hi, _mm512_loadu_si512((const void *)(qk + 64)));
+                    t = _mm512_slli_epi32(t, 8);
+                    t = _mm512_dpbusd_epi32(t, lo, _mm512_loadu_si512((const void *)(qk + 128)));
+                    t = _mm512_dpbusd_epi32(t, hi, _mm512_loadu_si512((const void *)(qk + 192)));
+                    t = _mm512_slli_epi32(t, 8);
+                    t = _mm512_dpbusd_epi32(t, lo, _mm512_loadu_si512((const void *)(qk + 256)));
+                    t = _mm512_dpbusd_epi32(t, hi, _mm512_loadu_si512((const void *)(qk + 320)));
+                } else if (bits == 4) {
                     t = _mm512_dpbusd_epi32(zero, _mm512_and_si512(v, nib), qa);
                     t = _mm512_dpbusd_epi32(t, _mm512_and_si512(_mm512_srli_epi16(v, 4), nib), _mm512_loadu_si512((const void *)(a->q + (size_t)k * qstride + 64)));
                 } else
@@ -159,23 +256,27 @@ __attribute__((always_inline)) TGTQ static inline void q8_decode_k(const wmat *W
     }
 }
 
-#define Q8_DECODE_SK(bits, nsc)                                                 \
-    do {                                                                        \
-        switch (W->sb_kind) {                                                   \
-        case WT_BF16: q8_decode_k(W, a, y, r0, r1, bits, nsc, WT_BF16); break;  \
-        case WT_F16: q8_decode_k(W, a, y, r0, r1, bits, nsc, WT_F16); break;    \
-        default: q8_decode_k(W, a, y, r0, r1, bits, nsc, WT_F32); break;        \
-        }                                                                       \
+#define Q8_DECODE_SK(bits, nsc, P)                                                 \
+    do {                                                                           \
+        switch (W->sb_kind) {                                                      \
+        case WT_BF16: q8_decode_k(W, a, y, r0, r1, bits, nsc, WT_BF16, P); break;  \
+        case WT_F16: q8_decode_k(W, a, y, r0, r1, bits, nsc, WT_F16, P); break;    \
+        default: q8_decode_k(W, a, y, r0, r1, bits, nsc, WT_F32, P); break;        \
+        }                                                                          \
     } while (0)
 
 /* Rows [r0, r1) of a one-token product of 4/8-bit codes (lb bits) in whole blocks. */
 TGTQ static void q8_decode(const wmat *W, const q8_act *a, float *y, int r0, int r1, int lb, int nsc) {
-    if (lb == 4) {
-        if (nsc == 1) Q8_DECODE_SK(4, 1);
-        else if (nsc == 2) Q8_DECODE_SK(4, 2);
-        else Q8_DECODE_SK(4, 4);
-    } else if (nsc == 1) Q8_DECODE_SK(8, 1);
-    else Q8_DECODE_SK(8, 2);
+    if (lb == 4 && a->planes == 3) {
+        if (nsc == 1) Q8_DECODE_SK(4, 1, 3);
+        else if (nsc == 2) Q8_DECODE_SK(4, 2, 3);
+        else Q8_DECODE_SK(4, 4, 3);
+    } else if (lb == 4) {
+        if (nsc == 1) Q8_DECODE_SK(4, 1, 1);
+        else if (nsc == 2) Q8_DECODE_SK(4, 2, 1);
+        else Q8_DECODE_SK(4, 4, 1);
+    } else if (nsc == 1) Q8_DECODE_SK(8, 1, 1);
+    else Q8_DECODE_SK(8, 2, 1);
 }
 
 /* The any-width instance, compiled for VBMI (q8_supported checks the CPU has it). */
@@ -210,6 +311,7 @@ int q8_available(void) { return 0; }
 void q8_quantize(q8_act *a, void *buf, const wmat *W, const float *x, int T, int ldx) {
     (void)a, (void)buf, (void)W, (void)x, (void)T, (void)ldx;
 }
+void q8_quantize24(q8_act *a, void *buf, const wmat *W, const float *x) { (void)a, (void)buf, (void)W, (void)x; }
 void q8_mm_rows(const wmat *W, const q8_act *a, int T, float *y, int ldy, int r0, int r1) {
     (void)W, (void)a, (void)T, (void)y, (void)ldy, (void)r0, (void)r1;
 }

@@ -102,6 +102,15 @@ ffai_status ffai_model_load(const char *model, const ffai_model_options *opt, ff
         }
         m->kc.precision = KERNEL_PRECISION_INT8;
     }
+    if (m->kc.precision == KERNEL_PRECISION_F32 && q8_exact24_enabled(m->kc.ks->name)) {
+        m->xd24_bytes = q8_act24_bytes(maxc);
+        m->kc.xd24 = mem_alloc(m->xd24_bytes);
+        m->kc.xd24_cols = maxc;
+        if (!m->kc.xd24) {
+            st = ffai_fail(err, FFAI_ERR_NOMEM, "out of memory for decode activations");
+            goto fail_acct;
+        }
+    }
     if (opt && opt->kv_type != FFAI_KV_F32 && opt->kv_type != FFAI_KV_F16) {
         st = ffai_fail(err, FFAI_ERR_INVALID_ARG, "unknown KV cache type %d (f32 or f16)", (int)opt->kv_type);
         goto fail_acct;
@@ -120,6 +129,7 @@ void ffai_model_free(ffai_model *m) {
     if (!m) return;
     if (m->kc.xbf) mem_free(m->kc.xbf, m->xbf_bytes);
     if (m->kc.xq8) mem_free(m->kc.xq8, m->xq8_bytes);
+    if (m->kc.xd24) mem_free(m->kc.xd24, m->xd24_bytes);
     if (m->kc.prep) mem_free(m->kc.prep, m->prep_bytes);
     if (m->kc.scratch) {
         mem_free(m->kc.scratch, m->scratch_bytes);

@@ -44,7 +44,7 @@ struct ffai_model {
     float embed_scale;  /* 1, or sqrt(hidden) rounded like HF */
     kernel_ctx kc;
     size_t scratch_bytes, prep_bytes;
-    size_t xbf_bytes, xq8_bytes;
+    size_t xbf_bytes, xq8_bytes, xd24_bytes;
     char quant_label[32];
     char dtype[8];
     int kv_f16;       /* contexts cache K and V as IEEE halves */
