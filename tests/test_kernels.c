@@ -143,6 +143,24 @@ int main(void) {
             printf("%-8s silu_mul max rel err %.2g (tolerance 1e-5)\n", sets[s]->name, w);
             CHECK(w < 1e-5, "%s silu_mul", sets[s]->name);
         }
+        /* gelu_tanh(gate) * up = 0.5 g (1 + tanh(u)) * up against its sigmoid form g / (1 + e^-2u) * up in
+         * double (no cancellation where tanh(u) nears -1, which the f32 tanh form loses), |gate| up to 12;
+         * far out on the negative side the result is ~e^a, whose relative error is the f32 argument's
+         * rounding, ~1e-7 |a| (a up to ~40 before it underflows): hence 1e-5 */
+        {
+            float g1[300], up[300];
+            double want[300];
+            for (int i = 0; i < 300; i++) {
+                double g = g1[i] = frand() * 12.0f;
+                up[i] = frand();
+                want[i] = g / (1.0 + exp(-1.5957691216057308 * (g + 0.044715 * g * g * g))) * up[i];
+            }
+            sets[s]->gelu_tanh_mul(g1, up, 300);
+            double w = 0;
+            for (int i = 0; i < 300; i++) w = fmax(w, fabs(g1[i] - want[i]) / (fabs(want[i]) + 1e-30));
+            printf("%-8s gelu_tanh_mul max rel err %.2g (tolerance 1e-5)\n", sets[s]->name, w);
+            CHECK(w < 1e-5, "%s gelu_tanh_mul", sets[s]->name);
+        }
         /* dot and axpy */
         for (int n = 1; n < 200; n += 37) {
             float d = sets[s]->dot(x, x + 256, n), dr = kernels_generic.dot(x, x + 256, n);

@@ -97,19 +97,28 @@ TGT float exp_sum_avx2(float *x, int n, float m) {
     return s;
 }
 
-TGT void silu_mul_avx2(float *gate, const float *up, int n) {
+/* gate = g sigmoid(a) * up (SiLU: a = g; GELU-tanh: a = 2 sqrt(2/pi) (g + 0.044715 g^3)); the
+ * tail goes to the generic kernel. */
+AI TGT static inline void sigmoid_mul(float *gate, const float *up, int n, const int gelu) {
     const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps(), sign = _mm256_set1_ps(-0.0f);
+    const __m256 k1 = _mm256_set1_ps(1.5957691216057308f), k3 = _mm256_set1_ps(1.5957691216057308f * 0.044715f);
     int i = 0;
     for (; i + 8 <= n; i += 8) {
-        __m256 g = _mm256_loadu_ps(gate + i);
-        /* sigmoid(g) = 1/(1+e) for g >= 0 and e/(1+e) for g < 0, with e = e^-|g| (no overflow) */
-        __m256 e = exp8(_mm256_or_ps(g, sign));
-        __m256 neg = _mm256_cmp_ps(g, zero, _CMP_LT_OQ);
+        __m256 g = _mm256_loadu_ps(gate + i), a = g;
+        if (gelu) a = _mm256_mul_ps(g, _mm256_fmadd_ps(_mm256_mul_ps(g, g), k3, k1));
+        /* sigmoid(a) = 1/(1+e) for a >= 0 and e/(1+e) for a < 0, with e = e^-|a| (no overflow) */
+        __m256 e = exp8(_mm256_or_ps(a, sign));
+        __m256 neg = _mm256_cmp_ps(a, zero, _CMP_LT_OQ);
         __m256 sig = _mm256_div_ps(_mm256_blendv_ps(one, e, neg), _mm256_add_ps(one, e));
         _mm256_storeu_ps(gate + i, _mm256_mul_ps(_mm256_mul_ps(g, sig), _mm256_loadu_ps(up + i)));
     }
-    for (; i < n; i++) gate[i] = gate[i] / (1.0f + expf(-gate[i])) * up[i];
+    if (gelu) k_gelu_tanh_mul(gate + i, up + i, n - i);
+    else k_silu_mul(gate + i, up + i, n - i);
 }
+
+TGT void silu_mul_avx2(float *gate, const float *up, int n) { sigmoid_mul(gate, up, n, 0); }
+
+TGT void gelu_tanh_mul_avx2(float *gate, const float *up, int n) { sigmoid_mul(gate, up, n, 1); }
 
 /* NH (<= 2) rows x ND (<= 4) vectors of 8 output columns in registers. */
 AI TGT static inline void pv_rows2(const float *P, int lds, const void *V, size_t v0, int ldv, int n, int hd, float *out, const int NH, const int ND,

@@ -114,23 +114,28 @@ TGT static inline __m512 exp_ps(__m512 x) {
     return _mm512_scalef_ps(p, k);
 }
 
-TGT void silu_mul_avx512(float *gate, const float *up, int n) {
+/* gate = g sigmoid(a) * up over n, a = g (SiLU) or 2 sqrt(2/pi) (g + 0.044715 g^3) (GELU-tanh:
+ * 0.5 (1 + tanh(u)) = sigmoid(2u)); the tail goes to the generic kernel. */
+AI TGT static inline void sigmoid_mul(float *gate, const float *up, int n, const int gelu) {
     const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
+    const __m512 k1 = _mm512_set1_ps(1.5957691216057308f), k3 = _mm512_set1_ps(1.5957691216057308f * 0.044715f);
     int i = 0;
     for (; i + 16 <= n; i += 16) {
-        __m512 g = _mm512_loadu_ps(gate + i);
-        /* silu(g) = g / (1 + e^-g); e^-g is evaluated as e^-|g| (argument <= 0), then inverted for g < 0 */
-        __m512 e = exp_ps(_mm512_sub_ps(zero, _mm512_abs_ps(g)));
-        __mmask16 neg = _mm512_cmp_ps_mask(g, zero, _CMP_LT_OQ);
-        /* sigmoid(g) = 1/(1+e) for g >= 0 and e/(1+e) for g < 0, with e = e^-|g| (no cancellation) */
+        __m512 g = _mm512_loadu_ps(gate + i), a = g;
+        if (gelu) a = _mm512_mul_ps(g, _mm512_fmadd_ps(_mm512_mul_ps(g, g), k3, k1));
+        /* e = e^-|a| (argument <= 0); sigmoid(a) = 1/(1+e) for a >= 0 and e/(1+e) for a < 0 (no cancellation) */
+        __m512 e = exp_ps(_mm512_sub_ps(zero, _mm512_abs_ps(a)));
+        __mmask16 neg = _mm512_cmp_ps_mask(a, zero, _CMP_LT_OQ);
         __m512 sig = _mm512_div_ps(_mm512_mask_blend_ps(neg, one, e), _mm512_add_ps(one, e));
         _mm512_storeu_ps(gate + i, _mm512_mul_ps(_mm512_mul_ps(g, sig), _mm512_loadu_ps(up + i)));
     }
-    for (; i < n; i++) {
-        float g = gate[i];
-        gate[i] = g / (1.0f + expf(-g)) * up[i];
-    }
+    if (gelu) k_gelu_tanh_mul(gate + i, up + i, n - i);
+    else k_silu_mul(gate + i, up + i, n - i);
 }
+
+TGT void silu_mul_avx512(float *gate, const float *up, int n) { sigmoid_mul(gate, up, n, 0); }
+
+TGT void gelu_tanh_mul_avx512(float *gate, const float *up, int n) { sigmoid_mul(gate, up, n, 1); }
 
 TGT float exp_sum_avx512(float *x, int n, float m) {
     __m512 vm = _mm512_set1_ps(m), acc = _mm512_setzero_ps();

@@ -1,6 +1,7 @@
 /* attention_x86.h — the x86 attention and activation kernels (shapes in kernels.h), one
- * set per ISA: AVX-512 (attention_avx512.c) and AVX2+FMA (attention_avx2.c). Both SiLU
- * kernels compute gate = silu(gate) * up with their vector exp. */
+ * set per ISA: AVX-512 (attention_avx512.c) and AVX2+FMA (attention_avx2.c). The activation
+ * kernels compute gate = act(gate) * up with their vector exp (SiLU and GELU-tanh are both
+ * g sigmoid(a): a = g, and a = 2 sqrt(2/pi) (g + 0.044715 g^3)). */
 #ifndef FFAI_KERNELS_ATTENTION_X86_H
 #define FFAI_KERNELS_ATTENTION_X86_H
 
@@ -12,7 +13,8 @@
                            int lds);                                                                                             \
     float exp_sum_##isa(float *x, int n, float m);                                                                               \
     void attn_pv_##isa(const float *P, int nq, int lds, const float *V, int ldv, int n, int hd, float *out);                     \
-    void silu_mul_##isa(float *gate, const float *up, int n);
+    void silu_mul_##isa(float *gate, const float *up, int n);                                                                     \
+    void gelu_tanh_mul_##isa(float *gate, const float *up, int n);
 
 ATTENTION_KERNELS(avx512)
 /* AVX-512 and AVX2 scores and P.V reading an f16 cache (kernels.h: attn_scores_h, attn_pv_h). */

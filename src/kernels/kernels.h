@@ -79,7 +79,8 @@ typedef struct {
     attn_scores_fn attn_scores;
     exp_sum_fn exp_sum;
     attn_pv_fn attn_pv;
-    void (*silu_mul)(float *gate, const float *up, int n); /* gate = silu(gate) * up */
+    void (*silu_mul)(float *gate, const float *up, int n);      /* gate = silu(gate) * up */
+    void (*gelu_tanh_mul)(float *gate, const float *up, int n); /* gate = gelu_tanh(gate) * up */
     /* Opt-in bf16 precision (NULL when the CPU lacks it): bf16 weights times
      * activations rounded to bf16 (xb, (T, ldx) bf16), accumulated in f32. */
     void (*mm_rows_bf16)(const wmat *W, const uint16_t *xb, int T, int ldx, float *y, int ldy, int r0, int r1);
@@ -135,10 +136,10 @@ void attn_scores_blocks(attn_scores_rows_fn f, int rows, const float *q, int nq,
     }
 
 /* The fields of a kernel set whose matmul, dot and axpy are mm_rows_<isa>, dot_<isa> and axpy_<isa>,
- * with the given attention (scores, exp-sum, P.V) and SiLU kernels. */
-#define KERNEL_SET_FIELDS(isa, scores, expsum, pv, silu)                                                                   \
+ * with the given attention (scores, exp-sum, P.V) and activation (SiLU, GELU-tanh) kernels. */
+#define KERNEL_SET_FIELDS(isa, scores, expsum, pv, silu, gelu_tanh)                                                        \
     .name = #isa, .mm_rows = mm_rows_##isa, .dot = dot_##isa, .axpy = axpy_##isa, .attn_scores = scores, .exp_sum = expsum, \
-    .attn_pv = pv, .silu_mul = silu, .read4 = read4_generic, .h2f = h2f_##isa, .f2h = f2h_##isa
+    .attn_pv = pv, .silu_mul = silu, .gelu_tanh_mul = gelu_tanh, .read4 = read4_generic, .h2f = h2f_##isa, .f2h = f2h_##isa
 
 /* The generic attention kernels (ISA sets without their own reuse these). */
 void attn_scores_generic(const float *q, int nq, size_t qstride, int hd, const float *Kb, int lo, int hi, float scale, float *scores, int lds);

@@ -318,6 +318,6 @@ TGT static void f2h_avx2(const float *in, uint16_t *out, size_t n) {
     for (; i < n; i++) out[i] = f32_to_f16(in[i]);
 }
 
-const kernel_set kernels_avx2 = {KERNEL_SET_FIELDS(avx2, attn_scores_avx2, exp_sum_avx2, attn_pv_avx2, silu_mul_avx2), .attn_scores_h = attn_scores_h_avx2,
+const kernel_set kernels_avx2 = {KERNEL_SET_FIELDS(avx2, attn_scores_avx2, exp_sum_avx2, attn_pv_avx2, silu_mul_avx2, gelu_tanh_mul_avx2), .attn_scores_h = attn_scores_h_avx2,
                                  .attn_pv_h = attn_pv_h_avx2};
 #endif

@@ -140,5 +140,5 @@ static void f2h_neon(const float *in, uint16_t *out, size_t n) {
     for (; i < n; i++) out[i] = f32_to_f16(in[i]);
 }
 
-const kernel_set kernels_neon = {KERNEL_SET_FIELDS(neon, attn_scores_neon, exp_sum_generic, attn_pv_neon, k_silu_mul)};
+const kernel_set kernels_neon = {KERNEL_SET_FIELDS(neon, attn_scores_neon, exp_sum_generic, attn_pv_neon, k_silu_mul, k_gelu_tanh_mul)};
 #endif

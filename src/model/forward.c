@@ -227,17 +227,18 @@ static void act_task(void *p, int part, int tid) {
     if (i1 <= i0) return;
     switch (j->act) {
     case ACT_SILU: j->ks->silu_mul(j->gate + i0, j->up + i0, i1 - i0); break;
-    case ACT_GELU_TANH: k_gelu_tanh_mul(j->gate + i0, j->up + i0, i1 - i0); break;
+    case ACT_GELU_TANH: j->ks->gelu_tanh_mul(j->gate + i0, j->up + i0, i1 - i0); break;
     case ACT_GELU: k_gelu_mul(j->gate + i0, j->up + i0, i1 - i0); break;
     }
 }
 
 /* n tokens of width I: prompts on every thread, one token on the caller (at 16 threads the
- * region's barrier cost more than the one row: 0.14 vs 0.12 ms per 4-bit step, item 34) */
+ * region's barrier cost more than the one vectorized row: 0.14 vs 0.12 ms per 4-bit step,
+ * item 34) unless the activation is the scalar erf GELU */
 static void act_run(const kernel_ctx *kc, int act, float *gate, const float *up, int n, int I) {
     act_job j = {kc->ks, gate, up, n * I, 1, act};
     int th = tp_size(kc->tp), lines = (n * I + 15) / 16;
-    if (n > 1) j.parts = lines < 2 * th ? lines : 2 * th;
+    if (n > 1 || act == ACT_GELU) j.parts = lines < 2 * th ? lines : 2 * th;
     if (j.parts > 1) tp_run(kc->tp, j.parts, act_task, &j);
     else act_task(&j, 0, 0);
 }
