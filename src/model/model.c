@@ -102,7 +102,7 @@ ffai_status ffai_model_load(const char *model, const ffai_model_options *opt, ff
         }
         m->kc.precision = KERNEL_PRECISION_INT8;
     }
-    if (m->kc.precision == KERNEL_PRECISION_F32 && q8_exact24_enabled(m->kc.ks->name)) {
+    if (m->kc.precision != KERNEL_PRECISION_INT8 && q8_exact24_enabled(m->kc.ks->name)) {
         m->xd24_bytes = q8_act24_bytes(maxc);
         m->kc.xd24 = mem_alloc(m->xd24_bytes);
         m->kc.xd24_cols = maxc;
