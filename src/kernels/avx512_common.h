@@ -19,11 +19,13 @@
 #define MV_MAX_T 16
 #define MV_STREAMS 2  /* rows read together, from evenly spaced parts of the range, in passes of several tokens */
 #define MV_AHEAD 4096 /* bytes of weights prefetched ahead in those passes */
-/* One-token passes over 4/8-bit codes (exact and int8 decode): four rows, 1 KiB ahead. On row records
- * without scale-line prefetches this took 1B 8-bit exact decode +7 % and int8 +10 % over two rows and
- * 4 KiB (docs/performance.md, item 29). MV_STREAMS1 is the most any pass reads. */
+/* One-token passes over 4/8-bit codes (exact, 24-bit and int8 decode): four rows, 2 KiB ahead. On row
+ * records without scale-line prefetches four rows took 1B 8-bit exact decode +7 % and int8 +10 % over two
+ * rows (docs/performance.md, item 29); 2 KiB instead of 1 then gave exact 8-bit +10-22 %, the 24-bit
+ * 4-bit decode +5-25 % and int8 4-bit +2-17 % (item 39; 3 KiB ranked with 2, 4 KiB below). MV_STREAMS1
+ * is the most any pass reads. */
 #define MV_STREAMS1 4
-#define MV_AHEAD1 1024
+#define MV_AHEAD1 2048
 #define SB_AHEAD 32   /* rows of scales/biases prefetched ahead */
 
 TGT static inline float hsum(__m512 v) { return _mm512_reduce_add_ps(v); }

@@ -207,7 +207,8 @@ TGTQ void q8_quantize24(q8_act *a, void *buf, const wmat *W, const float *x) {
 /* Decode (one token) of 4/8-bit codes whose rows are whole blocks: the scale format is a
  * compile-time constant and nothing but the blocks' work is in the loop; MV_STREAMS1 rows, one
  * from each of as many evenly spaced parts of the range, are read together, MV_AHEAD1 ahead
- * (3, 6 and 8 rows and 512 B, 2 KiB and 4 KiB ahead ranked below it). */
+ * (3, 6 and 8 rows ranked below four; the distance: avx512_common.h). P = 3 takes the 24-bit
+ * activations of q8_quantize24 (4-bit codes only). */
 __attribute__((always_inline)) TGTQ static inline void q8_decode_k(const wmat *W, const q8_act *a, float *y, int r0, int r1, const int bits, const int nsc,
                                                                    const wt_kind SK, const int P) {
     const int n = W->cols, G = W->group, ng = n / G, S = 32 / bits, B = 16 * S, nblk = n / B, gsh = __builtin_ctz((unsigned)G);
