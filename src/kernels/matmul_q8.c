@@ -36,8 +36,7 @@ int q8_exact24_enabled(const char *set) {
 }
 
 int q8_exact24_supported(const wmat *W) {
-    return W->kind == WT_AFFINE && W->bits == 4 && (W->group == 32 || W->group == 64 || W->group == 128) && W->cols % 128 == 0 && W->cols <= Q8_MAX_COLS &&
-           q8_available();
+    return W->kind == WT_AFFINE && W->bits == 4 && (W->group == 32 || W->group == 64 || W->group == 128) && W->cols % 128 == 0 && W->cols <= Q8_MAX_COLS;
 }
 
 /* The code layout of the activations: 4, or 8 for every other width (codes in order). */

@@ -45,7 +45,7 @@ int q8_supported(const wmat *W);
 /* Quantizes x (T, ldx) for W's layout into a, whose arrays live in buf (q8_act_bytes). */
 void q8_quantize(q8_act *a, void *buf, const wmat *W, const float *x, int T, int ldx);
 /* 1 if one token of W can take the exact 24-bit decode (4-bit affine, group 32, 64 or 128, whole
- * 128-code blocks, AVX-512 VNNI). */
+ * 128-code blocks) on a CPU that has it (q8_exact24_enabled). */
 int q8_exact24_supported(const wmat *W);
 /* 1 if the kernel set named set (kernel_set.name) takes the 24-bit decode: the AVX-512 set on
  * a CPU with VNNI, unless FFAI_DECODE24=0 (the f32 kernels decode every format, for comparisons). */
