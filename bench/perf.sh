@@ -8,8 +8,10 @@
 # 8-bit and 4-bit shapes again with the opt-in `--precision int8`. Each row is 3 runs (the bench's
 # --repeat, spread over separate invocations with a bandwidth probe between every two); it prints
 # weights, the median prefill tok/s, the median and best decode tok/s, the range of the probes, the
-# bound at the best probe (bandwidth / weight bytes), best decode / bound, and the llama.cpp
-# figures measured on the development machine for reference.
+# bound at the best probe (bandwidth / weight bytes), best decode / bound, the f32 KV cache one
+# decode step reads on average (at ctx 512-640 about 5 % of the 4-bit weights) with the ratio
+# counting those bytes too, and the llama.cpp figures measured on the development machine for
+# reference.
 #
 # Usage: bench/perf.sh [--quick]      (--quick: 32 generated tokens, --repeat 1)
 # Env:   FFAI_BIN (default ./build/ffai), FFAI_PERF_DIR (synthesized models; default $TMPDIR/ffai-perf-models),
@@ -62,13 +64,17 @@ tgs = [r["decodeTokensPerSecond"] for r in rows]
 bw = max(probes)
 bound = bw * 1e9 / w
 # weights that fit in the last-level cache are not read from DRAM: no DRAM bound applies
-b, rt = (f"{bound:.1f}", f"{max(tgs) / bound * 100:.0f} %") if w > 64e6 else ("(cache-resident)", "–")
-print(f"| {label} | {w/1e9:.3f} GB | {pp:.1f} | {statistics.median(tgs):.1f} / {max(tgs):.1f} | {min(probes):.0f}–{bw:.0f} GB/s | {b} | {rt} | {lpp} | {ltg} |")
+# the KV cache one decode step reads on average: bytes per position times the mean depth
+r0 = rows[0]
+per_pos = r0["kvCacheUsedBytes"] / max(1, r0["promptTokens"] + r0["generatedTokens"] - 1)
+kv = per_pos * (r0["promptTokens"] + r0["generatedTokens"] / 2)
+b, rt, rkv = (f"{bound:.1f}", f"{max(tgs) / bound * 100:.0f} %", f"{max(tgs) * (w + kv) / (bw * 1e9) * 100:.0f} %") if w > 64e6 else ("(cache-resident)", "–", "–")
+print(f"| {label} | {w/1e9:.3f} GB | {pp:.1f} | {statistics.median(tgs):.1f} / {max(tgs):.1f} | {min(probes):.0f}–{bw:.0f} GB/s | {b} | {rt} | {kv / 1e6:.{0 if kv >= 10e6 else 1}f} MB, {rkv} | {lpp} | {ltg} |")
 ' "$label" "$lpp" "$ltg" "${probes[*]}" "${rows[@]}"
 }
 
-echo "| model | weights | prefill tok/s (median) | decode tok/s (median / best) | read bandwidth (probes) | bandwidth bound tok/s (best probe) | best decode / bound | llama.cpp pp512 | llama.cpp tg128 |"
-echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|"
+echo "| model | weights | prefill tok/s (median) | decode tok/s (median / best) | read bandwidth (probes) | bandwidth bound tok/s (best probe) | best decode / bound | KV read per step, ratio counting it | llama.cpp pp512 | llama.cpp tg128 |"
+echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
 run "Llama-3.2-1B shape bf16" "$DIR/llama-3.2-1b-bf16" 164 12.9 --method summarization --ctx 512
 run "Llama-3.2-1B shape 8-bit g64" "$DIR/llama-3.2-1b-8bit" 102 20.1 --method summarization --ctx 512
 run "Llama-3.2-1B shape 4-bit g64" "$DIR/llama-3.2-1b-4bit" 161 33.7 --method summarization --ctx 512
