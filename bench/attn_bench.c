@@ -24,10 +24,16 @@ typedef struct {
     int ctx, layer;
 } decode_job;
 
+/* One token's GROUP query rows of one KV head at the last of ctx positions (decode_head and the
+ * prefill blocks set the rest). */
+static attn_rows_job decode_rows(int ctx) {
+    return (attn_rows_job){.qstride = HD, .nq = GROUP, .qpos0 = ctx - 1, .ldv = HD, .hd = HD, .scale = 0.125f, .ldo = HD};
+}
+
 /* One KV head of one layer: its GROUP query rows over the whole cache. */
 static void decode_head(void *p, int h, int tid) {
     decode_job *d = p;
-    attn_rows_job j = {.qstride = HD, .nq = GROUP, .qpos0 = d->ctx - 1, .ldv = HD, .hd = HD, .scale = 0.125f, .ldo = HD};
+    attn_rows_job j = decode_rows(d->ctx);
     j.q = d->q + (size_t)h * GROUP * HD, j.out = d->out + (size_t)h * GROUP * HD;
     j.Kb = d->K + ((size_t)d->layer * NKV + h) * d->head_stride;
     j.V = d->V + (size_t)d->layer * d->ctx * NKV * HD + (size_t)h * HD * d->ctx;
@@ -64,7 +70,7 @@ int main(int argc, char **argv) {
     double bytes = 2.0 * LAYERS * NKV * (double)ctx * HD * sizeof(float);
     printf("%s decode  ctx %6d, %d thread%s: %.3f ms/token, %.1f GB/s of K+V\n", ks->name, ctx, threads, threads > 1 ? "s" : "", best * 1e3,
            bytes / best / 1e9);
-    attn_rows_job j = {.qstride = HD, .nq = GROUP, .qpos0 = ctx - 1, .ldv = HD, .hd = HD, .scale = 0.125f, .ldo = HD};
+    attn_rows_job j = decode_rows(ctx);
     /* prefill: the last ATTN_QB positions as one block per query head, over one layer */
     j.qstride = (size_t)NKV * GROUP * HD, j.nq = ATTN_QB, j.qpos0 = ctx - ATTN_QB, j.step = 1, j.ldo = j.qstride;
     best = INFINITY;
