@@ -51,7 +51,9 @@ struct ffai_model {
 };
 
 #define CTX_UBATCH 256 /* tokens per forward chunk (prefill) */
-#define LOGIT_ROWS 16  /* rows per lm-head sub-batch */
+/* rows per lm-head call when every position's logits are wanted (wikitext2): a whole forward
+ * chunk, so 4- and 8-bit heads take the prefill panels rather than matvec passes (16 rows did) */
+#define LOGIT_ROWS CTX_UBATCH
 #define ATTN_SPLITS 16 /* most parts one KV head's keys are split into for a decode step (forward.c) */
 
 struct ffai_context {
