@@ -4,31 +4,14 @@
 #include <math.h>
 #include <stdlib.h>
 
-static double log_sum_exp(const float *x, int n, double *mx_out) {
-    double mx = -INFINITY;
-    for (int i = 0; i < n; i++)
-        if (x[i] > mx) mx = x[i];
-    double s = 0;
-    for (int i = 0; i < n; i++) s += exp((double)x[i] - mx);
-    *mx_out = mx;
-    return mx + log(s);
-}
+#include "kernels/kernels.h"
 
-double metric_logprob(const float *logits, int vocab, int token) {
-    double mx;
-    double lse = log_sum_exp(logits, vocab, &mx);
-    return (double)logits[token] - lse;
-}
+/* The row sums run on the best kernel set (vector double exp; FFAI_KERNELS=generic: libm's). */
+double metric_logprob(const float *logits, int vocab, int token) { return (double)logits[token] - kernels_best()->lse(logits, vocab); }
 
 double metric_kl(const float *ref, const float *cand, int vocab) {
-    double m1, m2;
-    double lp = log_sum_exp(ref, vocab, &m1), lq = log_sum_exp(cand, vocab, &m2);
-    double kl = 0;
-    for (int v = 0; v < vocab; v++) {
-        double a = (double)ref[v] - lp, b = (double)cand[v] - lq;
-        double p = exp(a);
-        if (p > 0) kl += p * (a - b);
-    }
+    const kernel_set *ks = kernels_best();
+    double kl = ks->kl(ref, cand, vocab, ks->lse(ref, vocab), ks->lse(cand, vocab));
     return kl < 0 ? 0 : kl;
 }
 

@@ -97,6 +97,10 @@ typedef struct {
      * with h2f and runs the f32 kernels); attn_pv_h takes head dims that are multiples of 16. */
     void (*attn_scores_h)(const float *q, int nq, size_t qstride, int hd, const uint16_t *Kb, int lo, int hi, float scale, float *scores, int lds);
     void (*attn_pv_h)(const float *P, int nq, int lds, const uint16_t *V, int ldv, int n, int hd, float *out);
+    /* Log-sum-exp of logits x (n,) and KL(softmax(p) || softmax(q)) given both rows' log-sum-exps,
+     * in double precision (lse.h; the bench's perplexity and KLD). */
+    double (*lse)(const float *x, int n);
+    double (*kl)(const float *p, const float *q, int n, double lp, double lq);
 } kernel_set;
 
 /* The portable read4 (sets without their own). */

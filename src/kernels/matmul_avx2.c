@@ -10,6 +10,7 @@
 
 #include "kernels/attention_x86.h"
 #include "kernels/kernels.h"
+#include "kernels/lse.h"
 
 #define TGT __attribute__((target("avx2,fma,f16c")))
 #define AI __attribute__((always_inline))
@@ -319,5 +320,5 @@ TGT static void f2h_avx2(const float *in, uint16_t *out, size_t n) {
 }
 
 const kernel_set kernels_avx2 = {KERNEL_SET_FIELDS(avx2, attn_scores_avx2, exp_sum_avx2, attn_pv_avx2, silu_mul_avx2, gelu_tanh_mul_avx2), .attn_scores_h = attn_scores_h_avx2,
-                                 .attn_pv_h = attn_pv_h_avx2};
+                                 .attn_pv_h = attn_pv_h_avx2, .lse = lse_avx2, .kl = kl_avx2};
 #endif

@@ -10,6 +10,7 @@
 #include "kernels/kernels.h"
 #include "kernels/attention_x86.h"
 #include "kernels/avx512_common.h"
+#include "kernels/lse.h"
 
 #define PF_DIST 1024 /* bytes ahead in each weight row */
 #define READ4_AHEAD 1024 /* bytes the bandwidth probe prefetches ahead in each stream */
@@ -554,7 +555,7 @@ void mm_rows_bf16_avx512(const wmat *W, const uint16_t *xb, int T, int ldx, floa
 #define AVX512_KERNELS                                                                                                  \
     .name = "avx512", .mm_rows = mm_rows_avx512, .dot = dot_avx512, .axpy = axpy_avx512, .attn_scores = attn_scores_avx512,     \
     .exp_sum = exp_sum_avx512, .attn_pv = attn_pv_avx512, .silu_mul = silu_mul_avx512, .gelu_tanh_mul = gelu_tanh_mul_avx512, .read4 = read4_avx512, \
-    .h2f = h2f_avx512, .f2h = f2h_avx512, .attn_scores_h = attn_scores_h_avx512, .attn_pv_h = attn_pv_h_avx512
+    .h2f = h2f_avx512, .f2h = f2h_avx512, .attn_scores_h = attn_scores_h_avx512, .attn_pv_h = attn_pv_h_avx512, .lse = lse_avx512, .kl = kl_avx512
 
 const kernel_set kernels_avx512 = {AVX512_KERNELS, .mm_rows_bf16 = mm_rows_bf16_avx512};
 

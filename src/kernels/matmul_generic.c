@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
+#include "kernels/lse.h"
 
 static float dot_generic(const float *a, const float *b, int n) {
     float s = 0.0f;
@@ -85,4 +86,5 @@ void f2h_generic(const float *in, uint16_t *out, size_t n) {
     for (size_t i = 0; i < n; i++) out[i] = f32_to_f16(in[i]);
 }
 
-const kernel_set kernels_generic = {KERNEL_SET_FIELDS(generic, attn_scores_generic, exp_sum_generic, attn_pv_generic, k_silu_mul, k_gelu_tanh_mul)};
+const kernel_set kernels_generic = {KERNEL_SET_FIELDS(generic, attn_scores_generic, exp_sum_generic, attn_pv_generic, k_silu_mul, k_gelu_tanh_mul),
+                                    .lse = lse_generic, .kl = kl_generic};

@@ -8,6 +8,7 @@
 
 #include "kernels/attention_neon.h"
 #include "kernels/kernels.h"
+#include "kernels/lse.h"
 
 static float dot_neon(const float *a, const float *b, int n) {
     float32x4_t s0 = vdupq_n_f32(0.0f), s1 = s0, s2 = s0, s3 = s0;
@@ -140,5 +141,6 @@ static void f2h_neon(const float *in, uint16_t *out, size_t n) {
     for (; i < n; i++) out[i] = f32_to_f16(in[i]);
 }
 
-const kernel_set kernels_neon = {KERNEL_SET_FIELDS(neon, attn_scores_neon, exp_sum_generic, attn_pv_neon, k_silu_mul, k_gelu_tanh_mul)};
+const kernel_set kernels_neon = {KERNEL_SET_FIELDS(neon, attn_scores_neon, exp_sum_generic, attn_pv_neon, k_silu_mul, k_gelu_tanh_mul),
+                                 .lse = lse_generic, .kl = kl_generic};
 #endif
