@@ -6,8 +6,8 @@
  * Usage: kernel_bench [threads] [T] [ROWS] [COLS]; KB_SET=<set> runs one kernel set,
  * KB_PRECISION=int8 sends the affine formats down the opt-in int8 path; affine weights are laid
  * out as a loaded model holds them (row records) unless KB_LAYOUT=packed asks for the file's
- * layout (what FFAI_MMAP=1 runs on). 4-bit matvecs take the engine's 24-bit decode on the AVX-512
- * set (matmul_q8.h) unless FFAI_DECODE24=0. */
+ * layout (what FFAI_MMAP=1 runs on). 4-bit matvecs (with VBMI 2/3/5/6-bit ones too) take the
+ * engine's 24-bit decode on the AVX-512 set (matmul_q8.h) unless FFAI_DECODE24=0. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,7 +115,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "kernel_bench: KB_PRECISION must be f32 or int8, not '%s'\n", prec);
         return 2;
     }
-    /* the engine's default: one token of 4-bit codes takes the 24-bit decode where the set has it */
+    /* the engine's default: one token of 4-bit (VBMI: 2/3/5/6-bit) codes takes the 24-bit decode where the set has it */
     kc.xd24_cols = rows > cols ? rows : cols;
     void *d24 = kc.xq8 ? NULL : malloc(q8_act24_bytes(kc.xd24_cols));
     printf("threads %d, matrix %d x %d, precision %s, layout %s (affine formats)\n", tp_size(kc.tp), rows, cols, kc.xq8 ? "int8" : "f32",
@@ -157,7 +157,7 @@ int main(int argc, char **argv) {
             }
             printf("%-5s %-8s matvec cached %7.2f GB/s  streamed %6.2f GB/s (%.3f ms)   matmul T=%d %7.1f GFLOP/s%s\n", fmts[f].name, sets[s]->name,
                    bytes / mv / 1e9, bytes / ms / 1e9, ms * 1e3, T, 2.0 * rows * cols * T / mm / 1e9,
-                   kc.xd24 && fmts[f].k == WT_AFFINE && fmts[f].bits == 4 ? "  (matvec: 24-bit decode)" : "");
+                   kc.xd24 && fmts[f].k == WT_AFFINE && fmts[f].bits != 8 && (fmts[f].bits == 4 || cpu_detect()->avx512vbmi) ? "  (matvec: 24-bit decode)" : "");
         }
     }
     return 0;

@@ -8,13 +8,14 @@
  *  2. the quantization itself against the exact f32 product: int8 activations
  *     carry up to 1/254 relative error each, so the tolerance is 1e-2 of sum|w x|.
  *
- * The exact path's 24-bit decode of 4-bit weights (one token, through k_matmul as the engine
- * calls it) against sum (s q + b) x in double precision, next to the f32 kernel on the same
+ * The exact path's 24-bit decode of 4-bit weights, and of 2/3/5/6-bit ones with VBMI (one token,
+ * through k_matmul as the engine calls it) against sum (s q + b) x in double precision, next to the f32 kernel on the same
  * rows: tolerance 4e-6 of sum|w x| per row (the f32 kernel's own worst is ~2e-6, on 128-wide
  * rows with 1000x outliers), and no worse than 1.5x the f32 kernel's worst per activation
  * pattern (a digit plane off by one shift is 1e-2 off, a lane's exponent off by one 1e0).
  * Activations: uniform, 100x and 1000x outliers, values near 1e-30 and 1e30, groups 1e4 apart,
- * every |x| equal with all codes 15 (the digit sums at their largest), and inf/NaN (NaN out). */
+ * every |x| equal with every code at its largest (the digit sums at their largest), and inf/NaN
+ * (NaN out). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -86,17 +87,21 @@ static void test_exact24(void) {
     void *buf = malloc(q8_act24_bytes(maxc));
     float *x = malloc(sizeof(float) * maxc), *wrow = malloc(sizeof(float) * maxc);
     float *y = malloc(sizeof(float) * 96), *yf = malloc(sizeof(float) * 96), *yd = malloc(sizeof(float) * 96);
-    struct { int cols, group; wt_kind sb; } fm[] = {{2048, 64, WT_BF16}, {384, 32, WT_F16}, {256, 128, WT_F32}, {128, 64, WT_BF16}};
-    const char *pname[] = {"uniform", "100x outliers", "1000x outliers", "near 1e-30", "near 1e30", "groups 1e4 apart", "equal |x|, codes 15"};
+    /* 4-bit codes in 128-code blocks; 2, 3, 5 and 6 bits (with VBMI) in 64-code blocks of bytes */
+    struct { int bits, cols, group; wt_kind sb; } fm[] = {{4, 2048, 64, WT_BF16}, {4, 384, 32, WT_F16}, {4, 256, 128, WT_F32}, {4, 128, 64, WT_BF16},
+                                                         {6, 2048, 64, WT_BF16}, {6, 192, 32, WT_F16}, {6, 256, 128, WT_F32}, {5, 320, 32, WT_BF16},
+                                                         {3, 384, 128, WT_BF16}, {2, 640, 64, WT_F16}};
+    const int nfm = cpu_detect()->avx512vbmi ? (int)(sizeof fm / sizeof fm[0]) : 4;
+    const char *pname[] = {"uniform", "100x outliers", "1000x outliers", "near 1e-30", "near 1e30", "groups 1e4 apart", "equal |x|, codes max"};
     double worst24 = 0, worstf = 0;
     for (int pat = 0; pat < 7; pat++) {
         double p24 = 0, pf = 0;
-        for (size_t f = 0; f < sizeof fm / sizeof fm[0]; f++) {
+        for (int f = 0; f < nfm; f++) {
             const int rows = 96, cols = fm[f].cols;
-            owned o = make(WT_AFFINE, rows, cols, 4, fm[f].group, fm[f].sb);
+            owned o = make(WT_AFFINE, rows, cols, fm[f].bits, fm[f].group, fm[f].sb);
             if (pat == 6) memset(o.w, 0xff, o.m.row_bytes * rows);
             owned rec = as_records(&o);
-            CHECK(q8_exact24_supported(&o.m), "cols %d group %d should take the 24-bit decode", cols, fm[f].group);
+            CHECK(q8_exact24_supported(&o.m), "%d-bit cols %d group %d should take the 24-bit decode", fm[f].bits, cols, fm[f].group);
             fill_x(x, cols, pat);
             k_matmul(&d24, &rec.m, x, 1, cols, yd, rows);
             k_matmul(&f32, &rec.m, x, 1, cols, yf, rows);
@@ -104,14 +109,16 @@ static void test_exact24(void) {
                 q8_act a;
                 q8_quantize24(&a, buf, &o.m, x);
                 q8_mm_rows(&o.m, &a, 1, y, rows, 0, rows);
-                CHECK(memcmp(y, yd, sizeof(float) * rows) == 0, "%s cols %d: k_matmul differs from the 24-bit kernel on the packed layout", pname[pat], cols);
+                CHECK(memcmp(y, yd, sizeof(float) * rows) == 0, "%s %d-bit cols %d: k_matmul differs from the 24-bit kernel on the packed layout", pname[pat],
+                      fm[f].bits, cols);
             }
             for (int r = 0; r < rows; r++) {
                 double mag, ref = row_ref(&o.m, r, x, wrow, &mag);
                 double e24 = fabs(yd[r] - ref) / mag, ef = fabs(yf[r] - ref) / mag;
                 p24 = fmax(p24, e24), pf = fmax(pf, ef);
                 if (!(e24 <= 4e-6)) {
-                    CHECK(0, "%s cols %d group %d row %d: %.9g, double %.9g (f32 kernel %.9g)", pname[pat], cols, fm[f].group, r, yd[r], ref, yf[r]);
+                    CHECK(0, "%s %d-bit cols %d group %d row %d: %.9g, double %.9g (f32 kernel %.9g)", pname[pat], fm[f].bits, cols, fm[f].group, r, yd[r], ref,
+                          yf[r]);
                     break;
                 }
                 tu_checks++;
@@ -142,6 +149,10 @@ static void test_exact24(void) {
         k_matmul(&f32, &o.m, x, 1, 192, yf, 16);
         CHECK(memcmp(yd, yf, sizeof(float) * 16) == 0, "192 columns: the f32 kernel's sums expected");
         drop(&o);
+        owned o8 = make(WT_AFFINE, 16, 256, 8, 64, WT_BF16), o6 = make(WT_AFFINE, 16, 96, 6, 32, WT_BF16);
+        CHECK(!q8_exact24_supported(&o8.m), "8-bit codes would overflow the digit sums: f32 kernels");
+        CHECK(!q8_exact24_supported(&o6.m), "96 columns of 6-bit codes are not whole 64-code blocks");
+        drop(&o8), drop(&o6);
     }
     printf("exact 24-bit decode: worst %.3g (tolerance 4e-6), f32 kernel worst %.3g\n", worst24, worstf);
     free(buf), free(x), free(wrow), free(y), free(yf), free(yd), free(f32.scratch), free(d24.xd24);

@@ -88,8 +88,9 @@ static int use_q8(const kernel_ctx *kc, const wmat *W, int T) {
     return kc->precision == KERNEL_PRECISION_INT8 && kc->xq8 && q8_supported(W) && T <= kc->xq8_tokens && W->cols <= kc->xq8_cols;
 }
 
-/* The exact path's 24-bit decode (matmul_q8.h) takes one token of 4-bit affine weights (under
- * `--precision bf16` too, where quantized weights keep the exact path). */
+/* The exact path's 24-bit decode (matmul_q8.h) takes one token of 4-bit affine weights, and of
+ * 2/3/5/6-bit ones with VBMI (under `--precision bf16` too, where quantized weights keep the exact
+ * path). */
 static int use_d24(const kernel_ctx *kc, const wmat *W, int T) {
     return kc->precision != KERNEL_PRECISION_INT8 && kc->xd24 && T == 1 && W->cols <= kc->xd24_cols && q8_exact24_supported(W);
 }

@@ -26,8 +26,8 @@ size_t q8_act_bytes(int max_T, int max_cols) {
 }
 
 size_t q8_act24_bytes(int max_cols) {
-    size_t nblk = (size_t)max_cols / 128 + 1;
-    return nblk * 384 + (nblk * 16 + (size_t)max_cols / 32 + 16) * sizeof(float) + 64;
+    size_t nblk = (size_t)max_cols / 64 + 1; /* blocks of the 8-bit layout (the 4-bit one has half as many) */
+    return nblk * 192 + (nblk * 16 + (size_t)max_cols / 32 + 16) * sizeof(float) + 64;
 }
 
 int q8_exact24_enabled(const char *set) {
@@ -36,7 +36,11 @@ int q8_exact24_enabled(const char *set) {
 }
 
 int q8_exact24_supported(const wmat *W) {
-    return W->kind == WT_AFFINE && W->bits == 4 && (W->group == 32 || W->group == 64 || W->group == 128) && W->cols % 128 == 0 && W->cols <= Q8_MAX_COLS;
+    if (W->kind != WT_AFFINE || !(W->group == 32 || W->group == 64 || W->group == 128) || W->cols > Q8_MAX_COLS) return 0;
+    if (W->bits == 4) return W->cols % 128 == 0;
+    /* 2, 3, 5 and 6 bits: codes unpacked to bytes (VBMI), whole 64-code blocks; 8-bit codes would
+     * overflow the int32 digit sums (4 x 255 x 128 x 65793 > 2^31) */
+    return W->bits >= 2 && W->bits <= 6 && W->cols % 64 == 0 && cpu_detect()->avx512vbmi;
 }
 
 /* The code layout of the activations: 4, or 8 for every other width (codes in order). */
@@ -138,21 +142,22 @@ TGTQ static inline void digits3(__m512 v, __m512 scale, int8_t *d2, int8_t *d1, 
     _mm_storeu_si128((__m128i *)(void *)d2, _mm512_cvtepi32_epi8(X));
 }
 
-/* Per dword lane of a 128-code block (activations 8m .. 8m + 7): up = 2^k, which puts the lane's
+/* Per dword lane of a block (activations W m .. W m + W - 1: W = 8 in a 128-code 4-bit block, 4 in a
+ * 64-code block of the 8-bit layout): up = 2^k, which puts the lane's
  * largest |x| in (4177855, 8355711] (the largest keeps 23 bits, as its f32 rounding does; below
  * 2^-103 fewer), and down = 2^-k, NaN where the lane holds an inf or NaN. From the bit patterns:
  * a non-negative float's bits order like its value, and inf/NaN sort above every finite one. */
-TGTQ static inline void lane_shifts(const float *src, __m512 *up, __m512 *down) {
+__attribute__((always_inline)) TGTQ static inline void lane_shifts(const float *src, const int W, __m512 *up, __m512 *down) {
     const __m512i absm = _mm512_set1_epi32(0x7fffffff);
     uint32_t lm[16];
-    for (int j = 0; j < 8; j++) { /* lanes 2j and 2j + 1: the two halves of 16 values */
+    for (int j = 0; j < W; j++) { /* the 16 / W lanes of 16 values */
         __m512i t = _mm512_and_si512(_mm512_loadu_si512((const void *)(src + 16 * j)), absm);
         t = _mm512_max_epu32(t, _mm512_shuffle_epi32(t, _MM_PERM_BADC));
-        t = _mm512_max_epu32(t, _mm512_shuffle_epi32(t, _MM_PERM_CDAB));
-        t = _mm512_max_epu32(t, _mm512_shuffle_i32x4(t, t, _MM_SHUFFLE(2, 3, 0, 1)));
+        t = _mm512_max_epu32(t, _mm512_shuffle_epi32(t, _MM_PERM_CDAB)); /* max of each 4 */
+        if (W == 8) t = _mm512_max_epu32(t, _mm512_shuffle_i32x4(t, t, _MM_SHUFFLE(2, 3, 0, 1)));
         uint32_t h[16];
         _mm512_storeu_si512((void *)h, t);
-        lm[2 * j] = h[0], lm[2 * j + 1] = h[8];
+        for (int i = 0; i < 16 / W; i++) lm[16 / W * j + i] = h[W * i];
     }
     __m512i bits = _mm512_loadu_si512((const void *)lm), E = _mm512_srli_epi32(bits, 23);
     __m512i k = _mm512_min_epi32(_mm512_sub_epi32(_mm512_set1_epi32(149), E), _mm512_set1_epi32(126));
@@ -168,9 +173,9 @@ TGTQ static inline void lane_shifts(const float *src, __m512 *up, __m512 *down) 
 }
 
 TGTQ void q8_quantize24(q8_act *a, void *buf, const wmat *W, const float *x) {
-    const int n = W->cols, G = W->group, ng = n / G, nblk = n / 128;
-    a->bits = 4, a->group = G, a->cols = n, a->planes = 3;
-    a->ldq = (size_t)nblk * 384, a->ldd = (size_t)nblk * 16, a->ldxs = (size_t)ng + 16;
+    const int n = W->cols, G = W->group, ng = n / G, L = q8_layout_bits(W->bits), B = L == 4 ? 128 : 64, nblk = n / B;
+    a->bits = L, a->group = G, a->cols = n, a->planes = 3;
+    a->ldq = (size_t)nblk * 3 * (size_t)B, a->ldd = (size_t)nblk * 16, a->ldxs = (size_t)ng + 16;
     uintptr_t p = ((uintptr_t)buf + 63) & ~(uintptr_t)63;
     a->d = (float *)p;
     a->xs = a->d + a->ldd;
@@ -180,11 +185,20 @@ TGTQ void q8_quantize24(q8_act *a, void *buf, const wmat *W, const float *x) {
     const __m512i od = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
     const __m512i quad = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0); /* value j of 16 (even or odd) is in lane j / 4 */
     for (int k = 0; k < nblk; k++) {
-        const float *src = x + k * 128;
+        const float *src = x + (size_t)k * B;
         __m512 up, down;
-        lane_shifts(src, &up, &down);
+        int8_t *qb = a->q + (size_t)k * 3 * B;
+        if (L == 8) { /* codes in order: planes d2, d1, d0 of 64 bytes; values 16i .. 16i + 15 in lanes 4i .. 4i + 3 */
+            lane_shifts(src, 4, &up, &down);
+            _mm512_storeu_ps(a->d + k * 16, down);
+            for (int i = 0; i < 4; i++)
+                digits3(_mm512_loadu_ps(src + 16 * i), _mm512_permutexvar_ps(_mm512_add_epi32(quad, _mm512_set1_epi32(4 * i)), up), qb + 16 * i,
+                        qb + 64 + 16 * i, qb + 128 + 16 * i);
+            continue;
+        }
+        lane_shifts(src, 8, &up, &down);
         _mm512_storeu_ps(a->d + k * 16, down);
-        int8_t *qb = a->q + (size_t)k * 384; /* d2 even, d2 odd, d1 even, d1 odd, d0 even, d0 odd */
+        /* 4-bit: d2 even, d2 odd, d1 even, d1 odd, d0 even, d0 odd */
         for (int i = 0; i < 4; i++) {
             __m512 s = _mm512_permutexvar_ps(_mm512_add_epi32(quad, _mm512_set1_epi32(4 * i)), up);
             __m512 lo = _mm512_loadu_ps(src + 32 * i), hi = _mm512_loadu_ps(src + 32 * i + 16);
@@ -203,6 +217,24 @@ TGTQ void q8_quantize24(q8_act *a, void *buf, const wmat *W, const float *x) {
 #undef Q8_ANYW
 #undef Q8_ROWS_NT
 
+/* The MV_STREAMS1 rows of one decode pass (stream_rows: r, r + h, ... below r1, nr of them real):
+ * their indices, codes, scales and biases. */
+typedef struct {
+    int nr, rr[MV_STREAMS1];
+    const uint8_t *w[MV_STREAMS1], *sc[MV_STREAMS1], *bi[MV_STREAMS1];
+} decode_pass;
+
+/* Sets p for the pass at r and zeroes its accumulators (kept out of the struct: see affine_rows_at). */
+__attribute__((always_inline)) TGTQ static inline void decode_pass_at(decode_pass *p, const wmat *W, int r, int h, int r1, __m512 *acc) {
+    p->nr = stream_rows(r, h, r1, MV_STREAMS1, p->rr);
+    for (int i = 0; i < MV_STREAMS1; i++) {
+        acc[i] = _mm512_setzero_ps();
+        p->w[i] = wmat_row(W, (size_t)p->rr[i]);
+        p->sc[i] = wmat_scales(W, (size_t)p->rr[i]), p->bi[i] = wmat_biases(W, (size_t)p->rr[i]);
+        wmat_prefetch_sb(W, (size_t)p->rr[i], 4);
+    }
+}
+
 /* Decode (one token) of 4/8-bit codes whose rows are whole blocks: the scale format is a
  * compile-time constant and nothing but the blocks' work is in the loop; MV_STREAMS1 rows, one
  * from each of as many evenly spaced parts of the range, are read together, MV_AHEAD1 ahead
@@ -217,22 +249,16 @@ __attribute__((always_inline)) TGTQ static inline void q8_decode_k(const wmat *W
     const __m512i nib = _mm512_set1_epi8(0x0f), zero = _mm512_setzero_si512();
     const int h = (r1 - r0 + MV_STREAMS1 - 1) / MV_STREAMS1;
     for (int r = r0; r < r0 + h; r++) {
-        int rr[MV_STREAMS1], nr = stream_rows(r, h, r1, MV_STREAMS1, rr);
-        const uint8_t *w[MV_STREAMS1], *sc[MV_STREAMS1], *bi[MV_STREAMS1];
+        decode_pass p;
         __m512 acc[MV_STREAMS1];
-        for (int i = 0; i < MV_STREAMS1; i++) {
-            acc[i] = _mm512_setzero_ps();
-            w[i] = wmat_row(W, (size_t)rr[i]);
-            sc[i] = wmat_scales(W, (size_t)rr[i]), bi[i] = wmat_biases(W, (size_t)rr[i]);
-            wmat_prefetch_sb(W, (size_t)rr[i], 4);
-        }
+        decode_pass_at(&p, W, r, h, r1, acc);
         for (int k = 0; k < nblk; k++) {
             const __m512 dv = _mm512_loadu_ps(a->d + (size_t)k * 16);
             const int8_t *qk = a->q + (size_t)k * qstride;
             const __m512i qa = _mm512_loadu_si512((const void *)qk);
             for (int i = 0; i < MV_STREAMS1; i++) {
-                _mm_prefetch((const char *)w[i] + (size_t)k * 64 + MV_AHEAD1, _MM_HINT_T0);
-                __m512i v = _mm512_loadu_si512((const void *)(w[i] + (size_t)k * 64)), t;
+                _mm_prefetch((const char *)p.w[i] + (size_t)k * 64 + MV_AHEAD1, _MM_HINT_T0);
+                __m512i v = _mm512_loadu_si512((const void *)(p.w[i] + (size_t)k * 64)), t;
                 if (P == 3) { /* digit planes d2, d1, d0: ((s2 << 8) + s1) << 8 + s0, exact in int32 */
                     __m512i lo = _mm512_and_si512(v, nib), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), nib);
                     t = _mm512_dpbusd_epi32(zero, lo, qa);
@@ -248,11 +274,11 @@ __attribute__((always_inline)) TGTQ static inline void q8_decode_k(const wmat *W
                     t = _mm512_dpbusd_epi32(t, _mm512_and_si512(_mm512_srli_epi16(v, 4), nib), _mm512_loadu_si512((const void *)(a->q + (size_t)k * qstride + 64)));
                 } else
                     t = _mm512_dpbusd_epi32(zero, v, qa);
-                __m512 sv = lane_scales(SK, sc[i], k * B, gsh, nsc, sidx, widx);
+                __m512 sv = lane_scales(SK, p.sc[i], k * B, gsh, nsc, sidx, widx);
                 acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(t), _mm512_mul_ps(sv, dv), acc[i]);
             }
         }
-        for (int i = 0; i < nr; i++) y[rr[i]] = row_y_fold(SK, NULL, bi[i], ng, a->xs, 0.0f, acc[i]);
+        for (int i = 0; i < p.nr; i++) y[p.rr[i]] = row_y_fold(SK, NULL, p.bi[i], ng, a->xs, 0.0f, acc[i]);
     }
 }
 
@@ -291,9 +317,60 @@ TGTV static void q8_rows_k_vbmi(const wmat *W, const q8_act *a, int T, float *y,
     else q8_rows_k_anyw(W, a, T, y, ldy, r0, r1, 8, 2);
 }
 
+/* The exact decode (one token, 24-bit activations in the 8-bit layout: q8_quantize24) of 2, 3, 5
+ * and 6-bit codes: each 64-code block unpacked to bytes as the int8 rows do, then three
+ * `vpdpbusd` with 8-bit shifts between the planes, ((s2 << 8) + s1) << 8 + s0 — exact in int32:
+ * per lane 4 codes below 64 times digits of at most 128, 4 x 63 x 128 x 65793 < 2^31. Rows as in
+ * q8_decode_k. */
+__attribute__((always_inline)) TGTV static inline void q8_decode24_k(const wmat *W, const q8_act *a, float *y, int r0, int r1, const int nsc,
+                                                                     const wt_kind SK) {
+    const int n = W->cols, G = W->group, ng = n / G, wb = W->bits, nblk = n / 64, gsh = __builtin_ctz((unsigned)G);
+    uint8_t pb[64], mb[64];
+    for (int i = 0; i < 64; i++) pb[i] = (uint8_t)((i / 8) * wb + (i % 8 < wb ? i % 8 : 0)), mb[i] = (uint8_t)((i % 8) * wb);
+    const __m512i pidx = _mm512_loadu_si512((const void *)pb), msh = _mm512_loadu_si512((const void *)mb), cmask = _mm512_set1_epi8((char)((1 << wb) - 1));
+    const __mmask64 wmask = ((__mmask64)1 << (8 * wb)) - 1;
+    const __m512i zero = _mm512_setzero_si512();
+    __m512i sidx, widx;
+    lane_indices(4, G, &sidx, &widx);
+    for (int h = (r1 - r0 + MV_STREAMS1 - 1) / MV_STREAMS1, r = r0; r < r0 + h; r++) {
+        decode_pass p;
+        __m512 acc[MV_STREAMS1];
+        decode_pass_at(&p, W, r, h, r1, acc);
+        for (int k = 0; k < nblk; k++) {
+            const int8_t *qk = a->q + (size_t)k * 192; /* digit planes, then the lanes' scales */
+            const __m512i d2 = _mm512_loadu_si512((const void *)qk), d1 = _mm512_loadu_si512((const void *)(qk + 64)),
+                          d0 = _mm512_loadu_si512((const void *)(qk + 128));
+            const __m512 dv = _mm512_loadu_ps(a->d + (size_t)k * 16);
+            for (int i = 0; i < MV_STREAMS1; i++) {
+                const uint8_t *blk = p.w[i] + (size_t)k * 8 * (size_t)wb;
+                _mm_prefetch((const char *)blk + MV_AHEAD1, _MM_HINT_T0);
+                __m512i v = _mm512_and_si512(_mm512_multishift_epi64_epi8(msh, _mm512_permutexvar_epi8(pidx, _mm512_maskz_loadu_epi8(wmask, blk))), cmask);
+                __m512i t = _mm512_slli_epi32(_mm512_dpbusd_epi32(zero, v, d2), 8);
+                t = _mm512_slli_epi32(_mm512_dpbusd_epi32(t, v, d1), 8);
+                t = _mm512_dpbusd_epi32(t, v, d0);
+                __m512 sv = lane_scales(SK, p.sc[i], k * 64, gsh, nsc, sidx, widx);
+                acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(t), _mm512_mul_ps(sv, dv), acc[i]);
+            }
+        }
+        for (int i = 0; i < p.nr; i++) y[p.rr[i]] = row_y_fold(SK, NULL, p.bi[i], ng, a->xs, 0.0f, acc[i]);
+    }
+}
+
+TGTV static void q8_decode24(const wmat *W, const q8_act *a, float *y, int r0, int r1, int nsc) {
+    wt_kind k = W->sb_kind == WT_BF16 || W->sb_kind == WT_F16 ? W->sb_kind : WT_F32;
+    if (nsc == 1) {
+        if (k == WT_BF16) q8_decode24_k(W, a, y, r0, r1, 1, WT_BF16);
+        else if (k == WT_F16) q8_decode24_k(W, a, y, r0, r1, 1, WT_F16);
+        else q8_decode24_k(W, a, y, r0, r1, 1, WT_F32);
+    } else if (k == WT_BF16) q8_decode24_k(W, a, y, r0, r1, 2, WT_BF16);
+    else if (k == WT_F16) q8_decode24_k(W, a, y, r0, r1, 2, WT_F16);
+    else q8_decode24_k(W, a, y, r0, r1, 2, WT_F32);
+}
+
 TGTQ void q8_mm_rows(const wmat *W, const q8_act *a, int T, float *y, int ldy, int r0, int r1) {
     int lb = q8_layout_bits(W->bits), B = 16 * 32 / lb, nsc = W->group >= B ? 1 : B / W->group;
-    if (T == 1 && lb == W->bits && W->cols % B == 0) q8_decode(W, a, y, r0, r1, lb, nsc);
+    if (T == 1 && a->planes == 3 && lb != W->bits) q8_decode24(W, a, y, r0, r1, nsc);
+    else if (T == 1 && lb == W->bits && W->cols % B == 0) q8_decode(W, a, y, r0, r1, lb, nsc);
     else if (lb == 4) {
         if (nsc == 1) q8_rows_k_w48(W, a, T, y, ldy, r0, r1, 4, 1);
         else if (nsc == 2) q8_rows_k_w48(W, a, T, y, ldy, r0, r1, 4, 2);

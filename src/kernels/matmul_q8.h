@@ -6,14 +6,15 @@
  * int32 sums), and each group's sum is scaled in f32. Approximate by design: its KL cost is
  * measured and stated in docs/performance.md. Other weight formats keep the exact path.
  *
- * The exact path's one-token decode of 4-bit weights (q8_exact24_supported): the activations
- * become 24-bit fixed point in runs of 8 (one dword lane of a 128-code block), x = X 2^-k with
- * the run's largest |X| in (2^22, 2^23) — that value as precise as its f32 rounding, the others
- * to the same absolute step — and X is split into three int8 digit planes, X = 65536 d2 +
- * 256 d1 + d0. Three `vpdpbusd` pairs per 128 codes then give sum q X exactly in int32, scaled
- * in f32 like the f32 kernels' group sums. Measured against double precision its error is no
- * larger than the f32 kernels' (tests/test_kernels_q8.c); it needs about half their vector
- * operations.
+ * The exact path's one-token decode of 4-bit weights, and with VBMI of 2/3/5/6-bit ones
+ * (q8_exact24_supported): the activations become 24-bit fixed point in runs of 8 (one dword lane
+ * of a 128-code 4-bit block; runs of 4 in the 8-bit layout the other widths unpack to),
+ * x = X 2^-k with the run's largest |X| in (2^22, 2^23) — that value as precise as its f32
+ * rounding, the others to the same absolute step — and X is split into three int8 digit planes,
+ * X = 65536 d2 + 256 d1 + d0. Three `vpdpbusd` pairs per 128 codes (three per 64 unpacked codes)
+ * then give sum q X exactly in int32 (8-bit codes would overflow it), scaled in f32 like the f32
+ * kernels' group sums. Measured against double precision its error is no larger than the f32
+ * kernels' (tests/test_kernels_q8.c); it needs about half their vector operations.
  *
  * The buffers hold T tokens; callers pass T <= the max_T they were sized for. */
 #ifndef FFAI_KERNELS_MATMUL_Q8_H
@@ -44,8 +45,9 @@ int q8_available(void);
 int q8_supported(const wmat *W);
 /* Quantizes x (T, ldx) for W's layout into a, whose arrays live in buf (q8_act_bytes). */
 void q8_quantize(q8_act *a, void *buf, const wmat *W, const float *x, int T, int ldx);
-/* 1 if one token of W can take the exact 24-bit decode (4-bit affine, group 32, 64 or 128, whole
- * 128-code blocks) on a CPU that has it (q8_exact24_enabled). */
+/* 1 if one token of W can take the exact 24-bit decode: affine, group 32, 64 or 128; 4-bit in whole
+ * 128-code blocks, or 2/3/5/6-bit in whole 64-code blocks on a CPU with VBMI (the kernel set must
+ * take it too: q8_exact24_enabled). */
 int q8_exact24_supported(const wmat *W);
 /* 1 if the kernel set named set (kernel_set.name) takes the 24-bit decode: the AVX-512 set on
  * a CPU with VNNI, unless FFAI_DECODE24=0 (the f32 kernels decode every format, for comparisons). */
