@@ -1,7 +1,7 @@
 /* lse.c — log-sum-exp and KL divergence over one row of logits, in double precision (the
  * numbers behind perplexity and KLD, bench/metrics.c): the scalar reference and AVX2 / AVX-512
  * variants with a vector double exp (Cody-Waite reduction by ln 2, a degree-13 Taylor
- * polynomial on |f| <= ln2 / 2, error within ~2 ulp of libm's exp). Semantics as kernels.h. */
+ * polynomial on |f| <= ln2 / 2, error within ~2 ulp of libm's exp). Semantics: lse.h. */
 #include <math.h>
 
 #include "kernels/lse.h"
