@@ -157,7 +157,7 @@ int main(int argc, char **argv) {
             }
             printf("%-5s %-8s matvec cached %7.2f GB/s  streamed %6.2f GB/s (%.3f ms)   matmul T=%d %7.1f GFLOP/s%s\n", fmts[f].name, sets[s]->name,
                    bytes / mv / 1e9, bytes / ms / 1e9, ms * 1e3, T, 2.0 * rows * cols * T / mm / 1e9,
-                   kc.xd24 && fmts[f].k == WT_AFFINE && fmts[f].bits != 8 && (fmts[f].bits == 4 || cpu_detect()->avx512vbmi) ? "  (matvec: 24-bit decode)" : "");
+                   kc.xd24 && q8_exact24_supported(&m) ? "  (matvec: 24-bit decode)" : "");
         }
     }
     return 0;

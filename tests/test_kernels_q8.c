@@ -8,9 +8,9 @@
  *  2. the quantization itself against the exact f32 product: int8 activations
  *     carry up to 1/254 relative error each, so the tolerance is 1e-2 of sum|w x|.
  *
- * The exact path's 24-bit decode of 4-bit weights, and of 2/3/5/6-bit ones with VBMI (one token,
- * through k_matmul as the engine calls it) against sum (s q + b) x in double precision, next to the f32 kernel on the same
- * rows: tolerance 4e-6 of sum|w x| per row (the f32 kernel's own worst is ~2e-6, on 128-wide
+ * The exact path's 24-bit decode of 4-bit weights, and of 2/3/5/6-bit ones with VBMI (one
+ * token, through k_matmul as the engine calls it) against sum (s q + b) x in double precision,
+ * next to the f32 kernel on the same rows: tolerance 4e-6 of sum|w x| per row (the f32 kernel's own worst is ~2e-6, on 128-wide
  * rows with 1000x outliers), and no worse than 1.5x the f32 kernel's worst per activation
  * pattern (a digit plane off by one shift is 1e-2 off, a lane's exponent off by one 1e0).
  * Activations: uniform, 100x and 1000x outliers, values near 1e-30 and 1e30, groups 1e4 apart,

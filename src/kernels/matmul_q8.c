@@ -307,6 +307,25 @@ TGTQ static void q8_decode(const wmat *W, const q8_act *a, float *y, int r0, int
 
 /* The any-width instance, compiled for VBMI (q8_supported checks the CPU has it). */
 #define TGTV __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi,fma,f16c")))
+
+/* Codes of wb bits (2..8, a little-endian bit stream) to bytes in order: byte k of qword m takes
+ * byte m wb + k of the block (pidx), the multishift moves code k of the qword to byte k (msh),
+ * and cmask keeps its wb bits. */
+typedef struct {
+    __m512i pidx, msh, cmask;
+} anyw_unpack;
+
+TGTV static inline anyw_unpack anyw_unpack_for(int wb) {
+    uint8_t pb[64], mb[64];
+    for (int i = 0; i < 64; i++) pb[i] = (uint8_t)((i / 8) * wb + (i % 8 < wb ? i % 8 : 0)), mb[i] = (uint8_t)((i % 8) * wb);
+    anyw_unpack u = {_mm512_loadu_si512((const void *)pb), _mm512_loadu_si512((const void *)mb), _mm512_set1_epi8((char)((1 << wb) - 1))};
+    return u;
+}
+
+/* The 64 codes of the block at p (the bytes in mask m loaded, the rest zero) as bytes. */
+__attribute__((always_inline)) TGTV static inline __m512i anyw_codes(const anyw_unpack *u, const uint8_t *p, __mmask64 m) {
+    return _mm512_and_si512(_mm512_multishift_epi64_epi8(u->msh, _mm512_permutexvar_epi8(u->pidx, _mm512_maskz_loadu_epi8(m, p))), u->cmask);
+}
 #define Q8_TGT TGTV
 #define Q8_NAME(f) f##_anyw
 #define Q8_ANYW 1
@@ -325,9 +344,7 @@ TGTV static void q8_rows_k_vbmi(const wmat *W, const q8_act *a, int T, float *y,
 __attribute__((always_inline)) TGTV static inline void q8_decode24_k(const wmat *W, const q8_act *a, float *y, int r0, int r1, const int nsc,
                                                                      const wt_kind SK) {
     const int n = W->cols, G = W->group, ng = n / G, wb = W->bits, nblk = n / 64, gsh = __builtin_ctz((unsigned)G);
-    uint8_t pb[64], mb[64];
-    for (int i = 0; i < 64; i++) pb[i] = (uint8_t)((i / 8) * wb + (i % 8 < wb ? i % 8 : 0)), mb[i] = (uint8_t)((i % 8) * wb);
-    const __m512i pidx = _mm512_loadu_si512((const void *)pb), msh = _mm512_loadu_si512((const void *)mb), cmask = _mm512_set1_epi8((char)((1 << wb) - 1));
+    const anyw_unpack u = anyw_unpack_for(wb);
     const __mmask64 wmask = ((__mmask64)1 << (8 * wb)) - 1;
     const __m512i zero = _mm512_setzero_si512();
     __m512i sidx, widx;
@@ -344,7 +361,7 @@ __attribute__((always_inline)) TGTV static inline void q8_decode24_k(const wmat 
             for (int i = 0; i < MV_STREAMS1; i++) {
                 const uint8_t *blk = p.w[i] + (size_t)k * 8 * (size_t)wb;
                 _mm_prefetch((const char *)blk + MV_AHEAD1, _MM_HINT_T0);
-                __m512i v = _mm512_and_si512(_mm512_multishift_epi64_epi8(msh, _mm512_permutexvar_epi8(pidx, _mm512_maskz_loadu_epi8(wmask, blk))), cmask);
+                __m512i v = anyw_codes(&u, blk, wmask);
                 __m512i t = _mm512_slli_epi32(_mm512_dpbusd_epi32(zero, v, d2), 8);
                 t = _mm512_slli_epi32(_mm512_dpbusd_epi32(t, v, d1), 8);
                 t = _mm512_dpbusd_epi32(t, v, d0);

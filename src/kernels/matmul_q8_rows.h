@@ -9,10 +9,7 @@ __attribute__((always_inline)) Q8_TGT static inline void Q8_NAME(q8_rows_n)(cons
     const int n = W->cols, G = W->group, ng = n / G, S = 32 / bits, B = 16 * S, nb = n / B * B, gsh = __builtin_ctz((unsigned)G);
 #if Q8_ANYW
     const int wb = W->bits;
-    /* any width (the bits == 8 layout): byte k of qword m <- byte m wb + k; code k <- bits k wb.. of the qword */
-    uint8_t pb[64], mb[64];
-    for (int i = 0; i < 64; i++) pb[i] = (uint8_t)((i / 8) * wb + (i % 8 < wb ? i % 8 : 0)), mb[i] = (uint8_t)((i % 8) * wb);
-    const __m512i pidx = _mm512_loadu_si512((const void *)pb), msh = _mm512_loadu_si512((const void *)mb), cmask = _mm512_set1_epi8((char)((1 << wb) - 1));
+    const anyw_unpack u = anyw_unpack_for(wb); /* any width, in the bits == 8 layout (matmul_q8.c) */
     const __mmask64 wmask = wb >= 8 ? ~(__mmask64)0 : (((__mmask64)1 << (8 * wb)) - 1), wtail = ((__mmask64)1 << ((n - nb) * wb / 8)) - 1;
 #endif
     const size_t qstride = bits == 4 ? 128 : 64;
@@ -38,7 +35,7 @@ __attribute__((always_inline)) Q8_TGT static inline void Q8_NAME(q8_rows_n)(cons
                 size_t off = (size_t)k * 8 * (size_t)wb;
                 _mm_prefetch((const char *)row[i] + off + Q8_AHEAD, _MM_HINT_T0);
                 __mmask64 m = c < nb ? wmask : wtail;
-                v = _mm512_and_si512(_mm512_multishift_epi64_epi8(msh, _mm512_permutexvar_epi8(pidx, _mm512_maskz_loadu_epi8(m, row[i] + off))), cmask);
+                v = anyw_codes(&u, row[i] + off, m);
             }
 #else
             {
